@@ -1,0 +1,1 @@
+"""Dataset loaders shared by the apps: local files, downloads, embedded defaults."""

@@ -1,0 +1,153 @@
+"""Gated recurrent unit cell (Cho et al., 2014)."""
+
+import keras
+from keras import ops
+
+from rnn_layers.cells.recurrent_cell import RecurrentCell
+from rnn_layers.fused.gru_recurrence import gru_recurrence
+from rnn_layers.fused.sequence_io import matmul_dtype_for
+from rnn_layers.fused.sequence_io import recurrent_dropout_mask
+from rnn_layers.fused.sequence_io import sequence_outputs
+from rnn_layers.fused.sequence_io import time_major_mask
+from rnn_layers.fused.sequence_io import time_major_projection
+
+
+@keras.saving.register_keras_serializable(package="rnn_layers")
+class GRUCell(RecurrentCell):
+    """Cell class for the GRU layer, weight-compatible with Keras'.
+
+    z = σ(x W_z + h U_z + b_z), r = σ(x W_r + h U_r + b_r),
+    n = tanh(x W_h + b_h + r ⊙ (h U_h + b'_h))   (`reset_after=True`), or
+    n = tanh(x W_h + b_h + (r ⊙ h) U_h)           (`reset_after=False`),
+    h_t = z ⊙ h_{t-1} + (1 - z) ⊙ n.
+
+    Weights follow `keras.layers.GRUCell`: `kernel` `(input_dim, 3 units)`,
+    `recurrent_kernel` `(units, 3 units)`, gate order z, r, h, and `bias`
+    `(2, 3 units)` (input and recurrent biases) when `reset_after`, else
+    `(3 units,)`. Inside `rnn_layers.RNN` whole sequences run through the
+    fused loop with a hand-written backward pass.
+
+    Args:
+        units: positive int, dimensionality of the output space.
+        activation: candidate activation. Defaults to `"tanh"`.
+        recurrent_activation: gate activation. Defaults to `"sigmoid"`.
+        use_bias: whether to use biases. Defaults to `True`.
+        kernel_initializer: Defaults to `"glorot_uniform"`.
+        recurrent_initializer: Defaults to `"orthogonal"`.
+        bias_initializer: Defaults to `"zeros"`.
+        kernel_regularizer, recurrent_regularizer, bias_regularizer:
+            Default to `None`.
+        kernel_constraint, recurrent_constraint, bias_constraint:
+            Default to `None`.
+        dropout: fraction of the inputs dropped. Defaults to `0.0`.
+        recurrent_dropout: fraction of `h_{t-1}` dropped. Defaults to `0.0`.
+        reset_after: whether the reset gate applies after the recurrent
+            matmul (Keras' and cuDNN's convention). Defaults to `True`.
+        seed: random seed for dropout. Defaults to `None`.
+        **kwargs: base layer arguments.
+
+    Call arguments:
+        inputs: `(batch, input_dim)`, one timestep.
+        states: list `[h_tm1]`.
+        training: whether dropout applies. Defaults to `False`.
+
+    Returns:
+        `(h, [h])`.
+
+    Example:
+
+    >>> layer = rnn_layers.RNN(GRUCell(4, reset_after=False))
+    >>> layer(np.ones((2, 3, 5), "float32")).shape
+    (2, 4)
+    """
+
+    gates = 3
+
+    def __init__(self, units, reset_after=True, **kwargs):
+        super().__init__(units, **kwargs)
+        self.reset_after = reset_after
+
+    def bias_shape(self):
+        if self.reset_after:
+            return (2, 3 * self.units)
+        return (3 * self.units,)
+
+    def input_bias(self):
+        """The bias added to the input projection."""
+        return self.bias[0] if self.reset_after else self.bias
+
+    def recurrent_bias(self):
+        """The bias of the recurrent projection (zeros when absent)."""
+        if self.use_bias and self.reset_after:
+            return self.bias[1]
+        return ops.zeros((3 * self.units,), dtype=self.compute_dtype)
+
+    def call(self, inputs, states, training=False):
+        h_tm1 = states[0] if isinstance(states, (list, tuple)) else states
+        units = self.units
+        inputs = self.dropped_inputs(inputs, training)
+        h_in = self.dropped_state(h_tm1, training)
+        x = ops.matmul(inputs, self.kernel)
+        if self.use_bias:
+            x = x + self.input_bias()
+        if self.reset_after:
+            hu = ops.matmul(h_in, self.recurrent_kernel) + self.recurrent_bias()
+        else:
+            hu = ops.matmul(h_in, self.recurrent_kernel[:, : 2 * units])
+        z = self.recurrent_activation(x[:, :units] + hu[:, :units])
+        r = self.recurrent_activation(
+            x[:, units : 2 * units] + hu[:, units : 2 * units]
+        )
+        if self.reset_after:
+            candidate = r * hu[:, 2 * units :]
+        else:
+            candidate = ops.matmul(
+                r * h_in, self.recurrent_kernel[:, 2 * units :]
+            )
+        n = self.activation(x[:, 2 * units :] + candidate)
+        h = z * h_tm1 + (1.0 - z) * n
+        return h, [h]
+
+    def fused_call(
+        self, sequences, initial_state, mask, training, go_backwards
+    ):
+        """Runs a whole sequence through the fused loop.
+
+        Args:
+            sequences: `(batch, time, input_dim)`.
+            initial_state: `[h0]`.
+            mask: `(batch, time)` boolean mask or `None`.
+            training: whether dropout applies.
+            go_backwards: whether to process the sequence in reverse.
+
+        Returns:
+            `(last_output, outputs, [h])`.
+
+        Raises:
+            NotImplementedError: for activations without a fused backward.
+        """
+        projected = time_major_projection(
+            self, sequences, training, go_backwards
+        )
+        step_mask = time_major_mask(mask, go_backwards)
+        h_seq, h_last = gru_recurrence(
+            projected,
+            ops.cast(initial_state[0], "float32"),
+            self.recurrent_kernel,
+            ops.cast(self.recurrent_bias(), "float32"),
+            reset_after=self.reset_after,
+            mask=step_mask,
+            recurrent_mask=recurrent_dropout_mask(
+                self, training, ops.shape(sequences)[0]
+            ),
+            activation=self.activation,
+            recurrent_activation=self.recurrent_activation,
+            matmul_dtype=matmul_dtype_for(self.compute_dtype),
+        )
+        last_output, outputs = sequence_outputs(
+            h_seq, step_mask, self.compute_dtype
+        )
+        return last_output, outputs, [h_last]
+
+    def get_config(self):
+        return {**super().get_config(), "reset_after": self.reset_after}

@@ -1,0 +1,155 @@
+"""Long short-term memory cell (Hochreiter & Schmidhuber, 1997)."""
+
+import keras
+from keras import initializers
+from keras import ops
+
+from rnn_layers.cells.recurrent_cell import RecurrentCell
+from rnn_layers.fused.lstm_recurrence import lstm_recurrence
+from rnn_layers.fused.sequence_io import matmul_dtype_for
+from rnn_layers.fused.sequence_io import recurrent_dropout_mask
+from rnn_layers.fused.sequence_io import sequence_outputs
+from rnn_layers.fused.sequence_io import time_major_mask
+from rnn_layers.fused.sequence_io import time_major_projection
+
+
+@keras.saving.register_keras_serializable(package="rnn_layers")
+class LSTMCell(RecurrentCell):
+    """Cell class for the LSTM layer, weight-compatible with Keras'.
+
+    i = σ(x W_i + h U_i + b_i), f = σ(x W_f + h U_f + b_f),
+    c̃ = tanh(x W_c + h U_c + b_c), o = σ(x W_o + h U_o + b_o),
+    c_t = f ⊙ c_{t-1} + i ⊙ c̃, h_t = o ⊙ tanh(c_t).
+
+    Weights are `kernel` `(input_dim, 4 units)`, `recurrent_kernel`
+    `(units, 4 units)` and `bias` `(4 units,)` in Keras' gate order i, f, c, o,
+    so `set_weights(keras.layers.LSTMCell(...).get_weights())` works. Inside
+    `rnn_layers.RNN` the whole sequence runs through a fused loop with a
+    hand-written backward pass (`fused_call`); stepping the cell directly
+    gives the same numbers.
+
+    Args:
+        units: positive int, dimensionality of the output space.
+        activation: activation of the candidate and of the output. Defaults
+            to `"tanh"`.
+        recurrent_activation: activation of the gates. Defaults to
+            `"sigmoid"`.
+        use_bias: whether to use a bias. Defaults to `True`.
+        kernel_initializer: Defaults to `"glorot_uniform"`.
+        recurrent_initializer: Defaults to `"orthogonal"`.
+        bias_initializer: Defaults to `"zeros"`.
+        unit_forget_bias: whether to add 1 to the forget-gate bias at
+            initialization (Jozefowicz et al., 2015). Defaults to `True`.
+        kernel_regularizer, recurrent_regularizer, bias_regularizer:
+            Default to `None`.
+        kernel_constraint, recurrent_constraint, bias_constraint:
+            Default to `None`.
+        dropout: fraction of the inputs dropped. Defaults to `0.0`.
+        recurrent_dropout: fraction of `h_{t-1}` dropped. Defaults to `0.0`.
+        seed: random seed for dropout. Defaults to `None`.
+        **kwargs: base layer arguments.
+
+    Call arguments:
+        inputs: `(batch, input_dim)`, one timestep.
+        states: list `[h_tm1, c_tm1]`, each `(batch, units)`.
+        training: whether dropout applies. Defaults to `False`.
+
+    Returns:
+        `(h, [h, c])`.
+
+    Example:
+
+    >>> cell = LSTMCell(4)
+    >>> layer = rnn_layers.RNN(cell, return_sequences=True)
+    >>> layer(np.ones((2, 3, 5), "float32")).shape
+    (2, 3, 4)
+    """
+
+    gates = 4
+
+    def __init__(self, units, unit_forget_bias=True, **kwargs):
+        super().__init__(units, **kwargs)
+        self.unit_forget_bias = unit_forget_bias
+
+    @property
+    def state_size(self):
+        return [self.units, self.units]
+
+    def bias_initial_value(self, shape, dtype=None):
+        if not self.unit_forget_bias:
+            return self.bias_initializer(shape, dtype=dtype)
+        return ops.concatenate(
+            [
+                self.bias_initializer((self.units,), dtype=dtype),
+                initializers.get("ones")((self.units,), dtype=dtype),
+                self.bias_initializer((self.units * 2,), dtype=dtype),
+            ]
+        )
+
+    def input_bias(self):
+        """The bias added to the input projection."""
+        return self.bias
+
+    def call(self, inputs, states, training=False):
+        h_tm1, c_tm1 = states[0], states[1]
+        inputs = self.dropped_inputs(inputs, training)
+        z = ops.matmul(inputs, self.kernel)
+        z = z + ops.matmul(
+            self.dropped_state(h_tm1, training), self.recurrent_kernel
+        )
+        if self.use_bias:
+            z = z + self.bias
+        z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)
+        i = self.recurrent_activation(z_i)
+        f = self.recurrent_activation(z_f)
+        c = f * c_tm1 + i * self.activation(z_c)
+        o = self.recurrent_activation(z_o)
+        h = o * self.activation(c)
+        return h, [h, c]
+
+    def fused_call(
+        self, sequences, initial_state, mask, training, go_backwards
+    ):
+        """Runs a whole sequence through the fused loop.
+
+        Args:
+            sequences: `(batch, time, input_dim)`.
+            initial_state: `[h0, c0]`.
+            mask: `(batch, time)` boolean mask or `None`.
+            training: whether dropout applies.
+            go_backwards: whether to process the sequence in reverse.
+
+        Returns:
+            `(last_output, outputs, [h, c])` as `keras.layers.RNN`'s loop
+            returns them.
+
+        Raises:
+            NotImplementedError: for activations without a fused backward.
+        """
+        projected = time_major_projection(
+            self, sequences, training, go_backwards
+        )
+        step_mask = time_major_mask(mask, go_backwards)
+        h0 = ops.cast(initial_state[0], "float32")
+        c0 = ops.cast(initial_state[1], "float32")
+        h_seq, h_last, c_last = lstm_recurrence(
+            projected,
+            h0,
+            c0,
+            self.recurrent_kernel,
+            mask=step_mask,
+            recurrent_mask=recurrent_dropout_mask(
+                self, training, ops.shape(sequences)[0]
+            ),
+            activation=self.activation,
+            recurrent_activation=self.recurrent_activation,
+            matmul_dtype=matmul_dtype_for(self.compute_dtype),
+        )
+        last_output, outputs = sequence_outputs(
+            h_seq, step_mask, self.compute_dtype
+        )
+        return last_output, outputs, [h_last, c_last]
+
+    def get_config(self):
+        config = {"unit_forget_bias": self.unit_forget_bias}
+        return {**super().get_config(), **config}

@@ -1,0 +1,85 @@
+"""LSTM cell without a forget gate: the cell state only accumulates."""
+
+import keras
+from keras import ops
+
+from rnn_layers.cells.recurrent_cell import RecurrentCell
+
+
+@keras.saving.register_keras_serializable(package="rnn_layers")
+class NoForgetGateLSTMCell(RecurrentCell):
+    """LSTM cell whose memory is never forgotten (no forget gate).
+
+    The variant "没有遗忘门" of the seed notes (004, LSTM的各种变体) and of the
+    original LSTM (Hochreiter & Schmidhuber, 1997):
+
+    ```
+    i_t = sigmoid(W_i x_t + U_i h_{t-1} + b_i)
+    c~_t = tanh(W_c x_t + U_c h_{t-1} + b_c)
+    o_t = sigmoid(W_o x_t + U_o h_{t-1} + b_o)
+    c_t = c_{t-1} + i_t * c~_t
+    h_t = o_t * tanh(c_t)
+    ```
+
+    The weights have Keras' names; their `3 * units` columns hold the gates
+    in the order i, c, o (Keras' LSTM order without f).
+
+    Args:
+        units: positive int, dimensionality of the output space.
+        activation: activation of the candidate and of the cell output.
+            Defaults to `"tanh"`.
+        recurrent_activation: activation of the gates. Defaults to
+            `"sigmoid"`.
+        use_bias: whether the cell uses a bias vector. Defaults to `True`.
+        kernel_initializer: initializer of `kernel`. Defaults to
+            `"glorot_uniform"`.
+        recurrent_initializer: initializer of `recurrent_kernel`. Defaults
+            to `"orthogonal"`.
+        bias_initializer: initializer of `bias`. Defaults to `"zeros"`.
+        kernel_regularizer, recurrent_regularizer, bias_regularizer:
+            regularizers of the three weights. Default to `None`.
+        kernel_constraint, recurrent_constraint, bias_constraint:
+            constraints of the three weights. Default to `None`.
+        dropout: float in [0, 1), fraction of the inputs dropped. Defaults
+            to `0.0`.
+        recurrent_dropout: float in [0, 1), fraction of `h_{t-1}` dropped.
+            Defaults to `0.0`.
+        seed: int, random seed of the dropout masks. Defaults to `None`.
+        **kwargs: base layer arguments (`name`, `dtype`, `trainable`).
+
+    Call arguments:
+        inputs: a 2D tensor, `(batch, input_dim)`.
+        states: list `[h_{t-1}, c_{t-1}]`, each `(batch, units)`.
+        training: Python boolean, whether dropout is applied. Defaults to
+            `False`.
+
+    Returns:
+        `(h_t, [h_t, c_t])`.
+
+    Example:
+
+    >>> cell = NoForgetGateLSTMCell(4)
+    >>> layer = keras.layers.RNN(cell, return_sequences=True)
+    >>> layer(np.ones((2, 5, 3), "float32")).shape
+    (2, 5, 4)
+    """
+
+    gates = 3
+
+    @property
+    def state_size(self):
+        return [self.units, self.units]
+
+    def call(self, inputs, states, training=False):
+        h_tm1, c_tm1 = states[0], states[1]
+        x = self.dropped_inputs(inputs, training)
+        h = self.dropped_state(h_tm1, training)
+        z = ops.matmul(x, self.kernel) + ops.matmul(h, self.recurrent_kernel)
+        if self.use_bias:
+            z = z + self.bias
+        z_i, z_c, z_o = ops.split(z, 3, axis=-1)  # 3 x (batch, units)
+        i = self.recurrent_activation(z_i)
+        o = self.recurrent_activation(z_o)
+        c = c_tm1 + i * self.activation(z_c)
+        h = o * self.activation(c)
+        return h, [h, c]

@@ -1,0 +1,190 @@
+"""The base class of the gated recurrent cells: weights, dropout, config."""
+
+import keras
+from keras import activations
+from keras import constraints
+from keras import initializers
+from keras import ops
+from keras import regularizers
+
+from rnn_layers.cells.dropout_masks import DropoutMasks
+
+
+def _rate(name, value):
+    value = float(value)
+    if not 0.0 <= value < 1.0:
+        raise ValueError(
+            f"Received `{name}={value}`; expected a float in [0, 1)."
+        )
+    return value
+
+
+class RecurrentCell(keras.layers.Layer, DropoutMasks):
+    """Common machinery of `SimpleRNNCell`, `LSTMCell`, `GRUCell` and variants.
+
+    Holds the Keras cell arguments (activations, initializers, regularizers,
+    constraints, dropout rates and seed), creates the weights `kernel`,
+    `recurrent_kernel` and `bias` with Keras' names and shapes, and returns
+    every argument from `get_config()`. Subclasses set `gates` (how many
+    `units`-wide blocks the kernels hold) and implement `call`.
+
+    Args:
+        units: positive int, dimensionality of the output space.
+        activation: activation of the candidate/output. Defaults to `"tanh"`.
+        recurrent_activation: activation of the gates. Defaults to
+            `"sigmoid"`.
+        use_bias: whether the cell uses a bias vector. Defaults to `True`.
+        kernel_initializer: initializer of `kernel`. Defaults to
+            `"glorot_uniform"`.
+        recurrent_initializer: initializer of `recurrent_kernel`. Defaults
+            to `"orthogonal"`.
+        bias_initializer: initializer of `bias`. Defaults to `"zeros"`.
+        kernel_regularizer, recurrent_regularizer, bias_regularizer:
+            regularizers of the three weights. Default to `None`.
+        kernel_constraint, recurrent_constraint, bias_constraint:
+            constraints of the three weights. Default to `None`.
+        dropout: float in [0, 1), fraction of the inputs dropped (one mask per
+            sequence). Defaults to `0.0`.
+        recurrent_dropout: float in [0, 1), fraction of the previous hidden
+            state dropped before the recurrent matmul. Defaults to `0.0`.
+        seed: int, random seed of the dropout masks. Defaults to `None`.
+        **kwargs: base layer arguments (`name`, `dtype`, `trainable`).
+    """
+
+    gates = 1
+
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        recurrent_activation="sigmoid",
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        recurrent_regularizer=None,
+        bias_regularizer=None,
+        kernel_constraint=None,
+        recurrent_constraint=None,
+        bias_constraint=None,
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        seed=None,
+        **kwargs,
+    ):
+        if not isinstance(units, int) or units <= 0:
+            raise ValueError(
+                f"Received `units={units}`; expected a positive integer."
+            )
+        super().__init__(**kwargs)
+        self.units = units
+        self.activation = activations.get(activation)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.recurrent_constraint = constraints.get(recurrent_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.dropout = _rate("dropout", dropout)
+        self.recurrent_dropout = _rate("recurrent_dropout", recurrent_dropout)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed=seed)
+
+    @property
+    def state_size(self):
+        return [self.units]
+
+    @property
+    def output_size(self):
+        return self.units
+
+    def bias_initial_value(self, shape, dtype=None):
+        """Initial bias; subclasses override (e.g. the LSTM forget bias)."""
+        return self.bias_initializer(shape, dtype=dtype)
+
+    def bias_shape(self):
+        """Shape of `bias`; GRU with `reset_after` overrides it."""
+        return (self.units * self.gates,)
+
+    def build(self, input_shape):
+        input_dim = input_shape[-1]
+        self.kernel = self.add_weight(
+            shape=(input_dim, self.units * self.gates),
+            name="kernel",
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+        self.recurrent_kernel = self.add_weight(
+            shape=(self.units, self.units * self.gates),
+            name="recurrent_kernel",
+            initializer=self.recurrent_initializer,
+            regularizer=self.recurrent_regularizer,
+            constraint=self.recurrent_constraint,
+        )
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(
+                shape=self.bias_shape(),
+                name="bias",
+                initializer=self.bias_initial_value,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
+
+    def dropped_inputs(self, inputs, training):
+        """Applies the input dropout mask when training."""
+        if training and self.dropout > 0:
+            return inputs * self.get_dropout_mask(inputs)
+        return inputs
+
+    def dropped_state(self, h_tm1, training):
+        """Applies the recurrent dropout mask when training."""
+        if training and self.recurrent_dropout > 0:
+            return h_tm1 * self.get_recurrent_dropout_mask(h_tm1)
+        return h_tm1
+
+    def get_initial_state(self, batch_size=None):
+        return [
+            ops.zeros((batch_size, size), dtype=self.compute_dtype)
+            for size in self.state_size
+        ]
+
+    def get_config(self):
+        config = {
+            "units": self.units,
+            "activation": activations.serialize(self.activation),
+            "recurrent_activation": activations.serialize(
+                self.recurrent_activation
+            ),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(
+                self.kernel_initializer
+            ),
+            "recurrent_initializer": initializers.serialize(
+                self.recurrent_initializer
+            ),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(
+                self.kernel_regularizer
+            ),
+            "recurrent_regularizer": regularizers.serialize(
+                self.recurrent_regularizer
+            ),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "recurrent_constraint": constraints.serialize(
+                self.recurrent_constraint
+            ),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+            "dropout": self.dropout,
+            "recurrent_dropout": self.recurrent_dropout,
+            "seed": self.seed,
+        }
+        return {**super().get_config(), **config}

@@ -1,0 +1,113 @@
+"""Fully connected recurrent cell (Elman, 1990)."""
+
+import keras
+from keras import ops
+
+from rnn_layers.cells.recurrent_cell import RecurrentCell
+from rnn_layers.fused.sequence_io import matmul_dtype_for
+from rnn_layers.fused.sequence_io import recurrent_dropout_mask
+from rnn_layers.fused.sequence_io import sequence_outputs
+from rnn_layers.fused.sequence_io import time_major_mask
+from rnn_layers.fused.sequence_io import time_major_projection
+from rnn_layers.fused.simple_rnn_recurrence import simple_rnn_recurrence
+
+
+@keras.saving.register_keras_serializable(package="rnn_layers")
+class SimpleRNNCell(RecurrentCell):
+    """Cell class for SimpleRNN, weight-compatible with Keras'.
+
+    h_t = act(x_t W + h_{t-1} U + b): the seed notes' simple recurrent
+    network (SRN). Weights `kernel` `(input_dim, units)`, `recurrent_kernel`
+    `(units, units)`, `bias` `(units,)`.
+
+    Args:
+        units: positive int, dimensionality of the output space.
+        activation: Defaults to `"tanh"`.
+        use_bias: Defaults to `True`.
+        kernel_initializer: Defaults to `"glorot_uniform"`.
+        recurrent_initializer: Defaults to `"orthogonal"`.
+        bias_initializer: Defaults to `"zeros"`.
+        kernel_regularizer, recurrent_regularizer, bias_regularizer:
+            Default to `None`.
+        kernel_constraint, recurrent_constraint, bias_constraint:
+            Default to `None`.
+        dropout: fraction of the inputs dropped. Defaults to `0.0`.
+        recurrent_dropout: fraction of `h_{t-1}` dropped. Defaults to `0.0`.
+        seed: random seed for dropout. Defaults to `None`.
+        **kwargs: base layer arguments.
+
+    Call arguments:
+        inputs: `(batch, input_dim)`, one timestep.
+        states: list `[h_tm1]`.
+        training: whether dropout applies. Defaults to `False`.
+
+    Returns:
+        `(h, [h])`.
+
+    Example:
+
+    >>> layer = rnn_layers.RNN(SimpleRNNCell(4), return_sequences=True)
+    >>> layer(np.ones((2, 3, 5), "float32")).shape
+    (2, 3, 4)
+    """
+
+    def __init__(self, units, activation="tanh", **kwargs):
+        super().__init__(units, activation=activation, **kwargs)
+
+    def input_bias(self):
+        """The bias added to the input projection."""
+        return self.bias
+
+    def call(self, inputs, states, training=False):
+        h_tm1 = states[0] if isinstance(states, (list, tuple)) else states
+        z = ops.matmul(self.dropped_inputs(inputs, training), self.kernel)
+        if self.use_bias:
+            z = z + self.bias
+        z = z + ops.matmul(
+            self.dropped_state(h_tm1, training), self.recurrent_kernel
+        )
+        h = self.activation(z)
+        return h, [h]
+
+    def fused_call(
+        self, sequences, initial_state, mask, training, go_backwards
+    ):
+        """Runs a whole sequence through the fused loop.
+
+        Args:
+            sequences: `(batch, time, input_dim)`.
+            initial_state: `[h0]`.
+            mask: `(batch, time)` boolean mask or `None`.
+            training: whether dropout applies.
+            go_backwards: whether to process the sequence in reverse.
+
+        Returns:
+            `(last_output, outputs, [h])`.
+
+        Raises:
+            NotImplementedError: for activations without a fused backward.
+        """
+        projected = time_major_projection(
+            self, sequences, training, go_backwards
+        )
+        step_mask = time_major_mask(mask, go_backwards)
+        h_seq, h_last = simple_rnn_recurrence(
+            projected,
+            ops.cast(initial_state[0], "float32"),
+            self.recurrent_kernel,
+            mask=step_mask,
+            recurrent_mask=recurrent_dropout_mask(
+                self, training, ops.shape(sequences)[0]
+            ),
+            activation=self.activation,
+            matmul_dtype=matmul_dtype_for(self.compute_dtype),
+        )
+        last_output, outputs = sequence_outputs(
+            h_seq, step_mask, self.compute_dtype
+        )
+        return last_output, outputs, [h_last]
+
+    def get_config(self):
+        config = super().get_config()
+        del config["recurrent_activation"]
+        return config

@@ -1,0 +1,167 @@
+"""The LSTM recurrence with a hand-written, cuDNN-style backward pass.
+
+Only the recurrent part runs here: the input projection `x W + b` for all
+timesteps is one large matmul done by the caller (and differentiated by
+autodiff as large matmuls too). The forward loop does one fused
+`h_{t-1} U` per step; the backward loop keeps only `dA_t U^T` inside, and
+`dU = H_prev^T dA` is a single matmul over all timesteps afterwards.
+The derivation is in `shared/notes/fast_recurrent_backward.md` (Keras gate
+order i, f, c, o).
+"""
+
+from keras import ops
+
+from rnn_layers.fused.activation_grads import activation_and_grad
+from rnn_layers.fused.matmul import mixed_matmul
+from rnn_layers.fused.time_scan import time_scan
+from rnn_layers.fused.upstream_gradients import upstream_gradients
+
+
+def lstm_recurrence(
+    projected_inputs,
+    h0,
+    c0,
+    recurrent_kernel,
+    mask=None,
+    recurrent_mask=None,
+    activation=ops.tanh,
+    recurrent_activation=ops.sigmoid,
+    matmul_dtype="float32",
+):
+    """Runs the LSTM recurrence over time-major projected inputs.
+
+    Args:
+        projected_inputs: float32 `(time, batch, 4 * units)`, `x_t W + b`.
+        h0: float32 `(batch, units)`, initial hidden state.
+        c0: float32 `(batch, units)`, initial carry state.
+        recurrent_kernel: `(units, 4 * units)`, `U`.
+        mask: optional float32 `(time, batch, 1)`; 0 keeps the states of the
+            previous step. Defaults to `None`.
+        recurrent_mask: optional `(batch, units)` recurrent dropout mask
+            applied to `h_{t-1}` before `U`. Defaults to `None`.
+        activation: cell and output activation. Defaults to tanh.
+        recurrent_activation: gate activation. Defaults to sigmoid.
+        matmul_dtype: dtype of the matmul operands (`"float32"` or
+            `"bfloat16"`); states and gates stay float32. Defaults to
+            `"float32"`.
+
+    Returns:
+        `(hidden_sequence, h_last, c_last)`: `(time, batch, units)` hidden
+        states (carried through masked steps) and the final states.
+
+    Raises:
+        NotImplementedError: for activations the backward pass lacks.
+    """
+    act, act_grad = activation_and_grad(activation)
+    ract, ract_grad = activation_and_grad(recurrent_activation)
+    units = ops.shape(h0)[-1]
+    # A tensor, not a variable: the custom gradient returns dU itself.
+    recurrent_kernel = ops.copy(recurrent_kernel)
+    masked = mask is not None
+    dropped = recurrent_mask is not None
+    if not masked:
+        mask = ops.ones((ops.shape(projected_inputs)[0], 1, 1), "float32")
+    if not dropped:
+        recurrent_mask = ops.ones((1, units), "float32")
+
+    def gates(z):
+        i = ract(z[:, :units])
+        f = ract(z[:, units : 2 * units])
+        g = act(z[:, 2 * units : 3 * units])
+        o = ract(z[:, 3 * units :])
+        return i, f, g, o
+
+    @ops.custom_gradient
+    def recurrence(xw, h_init, c_init, u, m_seq, r_mask):
+        u_mm = ops.cast(u, matmul_dtype)
+
+        def forward_step(carry, inputs_t):
+            h_tm1, c_tm1 = carry
+            xw_t, m_t = inputs_t
+            h_in = h_tm1 * r_mask if dropped else h_tm1
+            z = xw_t + mixed_matmul(h_in, u_mm, matmul_dtype)  # (batch, 4 units)
+            i, f, g, o = gates(z)
+            c_new = f * c_tm1 + i * g
+            tanh_c = act(c_new)
+            h_new = o * tanh_c
+            if masked:
+                h_new = h_tm1 + m_t * (h_new - h_tm1)
+                c_new = c_tm1 + m_t * (c_new - c_tm1)
+            return (h_new, c_new), (
+                h_new,
+                c_new,
+                ops.concatenate([i, f, g, o], axis=-1),
+                tanh_c,
+            )
+
+        (h_last, c_last), (h_seq, c_seq, acts, tanh_cs) = time_scan(
+            forward_step, (h_init, c_init), (xw, m_seq)
+        )
+
+        def grad(*upstream):
+            d_h_seq, d_h_last, d_c_last = upstream_gradients(
+                upstream, (h_seq, h_last, c_last)
+            )
+            c_prev_seq = ops.concatenate([c_init[None], c_seq[:-1]], axis=0)
+            u_t = ops.transpose(u_mm)  # (4 units, units)
+
+            def backward_step(carry, inputs_t):
+                dh, dc = carry
+                d_out_t, acts_t, tanh_c, c_tm1, m_t = inputs_t
+                i = acts_t[:, :units]
+                f = acts_t[:, units : 2 * units]
+                g = acts_t[:, 2 * units : 3 * units]
+                o = acts_t[:, 3 * units :]
+                dh_t = dh + d_out_t
+                if masked:
+                    dh_step = m_t * dh_t
+                    dc_step = m_t * dc + dh_step * o * act_grad(tanh_c)
+                else:
+                    dh_step = dh_t
+                    dc_step = dc + dh_t * o * act_grad(tanh_c)
+                da = ops.concatenate(
+                    [
+                        dc_step * g * ract_grad(i),
+                        dc_step * c_tm1 * ract_grad(f),
+                        dc_step * i * act_grad(g),
+                        dh_step * tanh_c * ract_grad(o),
+                    ],
+                    axis=-1,
+                )  # (batch, 4 units)
+                dh_prev = mixed_matmul(da, u_t, matmul_dtype)
+                if dropped:
+                    dh_prev = dh_prev * r_mask
+                dc_prev = dc_step * f
+                if masked:
+                    dh_prev = dh_prev + (1.0 - m_t) * dh_t
+                    dc_prev = dc_prev + (1.0 - m_t) * dc
+                return (dh_prev, dc_prev), da
+
+            (dh0, dc0), d_xw = time_scan(
+                backward_step,
+                (d_h_last, d_c_last),
+                (d_h_seq, acts, tanh_cs, c_prev_seq, m_seq),
+                reverse=True,
+            )
+            h_prev_seq = ops.concatenate([h_init[None], h_seq[:-1]], axis=0)
+            if dropped:
+                h_prev_seq = h_prev_seq * r_mask
+            d_u = mixed_matmul(
+                ops.transpose(ops.reshape(h_prev_seq, (-1, units))),
+                ops.reshape(d_xw, (-1, 4 * units)),
+                matmul_dtype,
+            )  # (units, 4 units)
+            return (
+                d_xw,
+                dh0,
+                dc0,
+                ops.cast(d_u, u.dtype),
+                ops.zeros_like(m_seq),
+                ops.zeros_like(r_mask),
+            )
+
+        return (h_seq, h_last, c_last), grad
+
+    return recurrence(
+        projected_inputs, h0, c0, recurrent_kernel, mask, recurrent_mask
+    )

@@ -1,0 +1,108 @@
+"""The simple (Elman) recurrence with a hand-written backward pass.
+
+h_t = act(x_t W + b + h_{t-1} U). The backward loop holds only
+`dA_t U^T`; `dU = H_prev^T dA` is one matmul over all timesteps afterwards.
+"""
+
+from keras import ops
+
+from rnn_layers.fused.activation_grads import activation_and_grad
+from rnn_layers.fused.matmul import mixed_matmul
+from rnn_layers.fused.time_scan import time_scan
+from rnn_layers.fused.upstream_gradients import upstream_gradients
+
+
+def simple_rnn_recurrence(
+    projected_inputs,
+    h0,
+    recurrent_kernel,
+    mask=None,
+    recurrent_mask=None,
+    activation=ops.tanh,
+    matmul_dtype="float32",
+):
+    """Runs the simple RNN recurrence over time-major projected inputs.
+
+    Args:
+        projected_inputs: float32 `(time, batch, units)`, `x_t W + b`.
+        h0: float32 `(batch, units)`, initial state.
+        recurrent_kernel: `(units, units)`, `U`.
+        mask: optional float32 `(time, batch, 1)`; 0 keeps the previous
+            state. Defaults to `None`.
+        recurrent_mask: optional `(batch, units)` dropout mask on `h_{t-1}`.
+            Defaults to `None`.
+        activation: the state activation. Defaults to tanh.
+        matmul_dtype: dtype of the matmul operands. Defaults to `"float32"`.
+
+    Returns:
+        `(hidden_sequence, h_last)`.
+
+    Raises:
+        NotImplementedError: for activations the backward pass lacks.
+    """
+    act, act_grad = activation_and_grad(activation)
+    units = ops.shape(h0)[-1]
+    # A tensor, not a variable: the custom gradient returns dU itself.
+    recurrent_kernel = ops.copy(recurrent_kernel)
+    masked = mask is not None
+    dropped = recurrent_mask is not None
+    if not masked:
+        mask = ops.ones((ops.shape(projected_inputs)[0], 1, 1), "float32")
+    if not dropped:
+        recurrent_mask = ops.ones((1, units), "float32")
+
+    @ops.custom_gradient
+    def recurrence(xw, h_init, u, m_seq, r_mask):
+        u_mm = ops.cast(u, matmul_dtype)
+
+        def forward_step(h_tm1, inputs_t):
+            xw_t, m_t = inputs_t
+            h_in = h_tm1 * r_mask if dropped else h_tm1
+            h_new = act(xw_t + mixed_matmul(h_in, u_mm, matmul_dtype))
+            h_out = h_tm1 + m_t * (h_new - h_tm1) if masked else h_new
+            return h_out, (h_out, h_new)
+
+        h_last, (h_seq, h_new_seq) = time_scan(
+            forward_step, h_init, (xw, m_seq)
+        )
+
+        def grad(*upstream):
+            d_h_seq, d_h_last = upstream_gradients(upstream, (h_seq, h_last))
+            u_t = ops.transpose(u_mm)
+
+            def backward_step(dh, inputs_t):
+                d_out_t, h_new, m_t = inputs_t
+                dh_t = dh + d_out_t
+                dh_step = m_t * dh_t if masked else dh_t
+                da = dh_step * act_grad(h_new)  # (batch, units)
+                dh_prev = mixed_matmul(da, u_t, matmul_dtype)
+                if dropped:
+                    dh_prev = dh_prev * r_mask
+                if masked:
+                    dh_prev = dh_prev + (1.0 - m_t) * dh_t
+                return dh_prev, da
+
+            dh0, d_xw = time_scan(
+                backward_step, d_h_last, (d_h_seq, h_new_seq, m_seq),
+                reverse=True,
+            )
+            h_prev_seq = ops.concatenate([h_init[None], h_seq[:-1]], axis=0)
+            if dropped:
+                h_prev_seq = h_prev_seq * r_mask
+            d_u = mixed_matmul(
+                ops.transpose(ops.reshape(h_prev_seq, (-1, units))),
+                ops.reshape(d_xw, (-1, units)),
+                matmul_dtype,
+            )
+            return (
+                d_xw,
+                dh0,
+                ops.cast(d_u, u.dtype),
+                ops.zeros_like(m_seq),
+                ops.zeros_like(r_mask),
+            )
+
+        return (h_seq, h_last), grad
+
+    return recurrence(projected_inputs, h0, recurrent_kernel, mask,
+                      recurrent_mask)

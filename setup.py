@@ -1,0 +1,31 @@
+"""Recurrent Keras layers and the applications built on them."""
+
+from setuptools import find_packages, setup
+
+setup(
+    name="rnn-suite",
+    version="0.1.0",
+    description=(
+        "Keras 3 recurrent layers (fast LSTM/GRU, cell variants, attention, "
+        "decoding) and applications exported as TensorFlow SavedModels."
+    ),
+    python_requires=">=3.10",
+    packages=find_packages(exclude=["tests*", "benchmarks*"]),
+    install_requires=[
+        "keras>=3.10,<4",
+        "numpy>=1.26",
+    ],
+    extras_require={
+        # Training the apps and exporting SavedModels.
+        "tf": [
+            "tensorflow>=2.21,<2.22",
+            "tensorflow-text>=2.21,<2.22",
+            "pandas>=2.2",
+            "tqdm>=4.66",
+            "matplotlib>=3.8",
+        ],
+        # The JAX backend on CPU (GPU users install jax[cuda12] instead).
+        "jax": ["jax>=0.4.30"],
+        "test": ["pytest>=8", "pytest-xdist>=3.5"],
+    },
+)
