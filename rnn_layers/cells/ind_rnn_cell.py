@@ -114,3 +114,9 @@ class IndRNNCell(RecurrentCell):
             z = z + self.bias
         h = self.activation(z)
         return h, [h]
+
+    def get_config(self):
+        config = super().get_config()
+        # IndRNN has no gates: `recurrent_activation` plays no role.
+        config.pop("recurrent_activation")
+        return config

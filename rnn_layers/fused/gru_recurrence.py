@@ -68,8 +68,12 @@ def gru_recurrence(
     if not dropped:
         recurrent_mask = ops.ones((1, units), "float32")
 
-    def masked_update(h_tm1, h_new, m_t):
-        return h_tm1 + m_t * (h_new - h_tm1) if masked else h_new
+    compile_loop = matmul_dtype == "float32"
+
+    def masked_update(h_tm1, h_new, inputs_t):
+        if masked:
+            return h_tm1 + inputs_t[-1] * (h_new - h_tm1)
+        return h_new
 
     @ops.custom_gradient
     def recurrence(xw, h_init, u, b_rec, m_seq, r_mask):
@@ -77,98 +81,77 @@ def gru_recurrence(
         u_zr, u_h = u_mm[:, : 2 * units], u_mm[:, 2 * units :]
 
         def forward_after(h_tm1, inputs_t):
-            xw_t, m_t = inputs_t
+            xw_t = inputs_t[0]
             h_in = h_tm1 * r_mask if dropped else h_tm1
             hu = mixed_matmul(h_in, u_mm, matmul_dtype) + b_rec  # (b, 3u)
             zr = ract(xw_t[:, : 2 * units] + hu[:, : 2 * units])
-            z, r = zr[:, :units], zr[:, units:]
             hu_h = hu[:, 2 * units :]
-            n = act(xw_t[:, 2 * units :] + r * hu_h)
-            h_out = masked_update(h_tm1, z * h_tm1 + (1.0 - z) * n, m_t)
+            n = act(xw_t[:, 2 * units :] + zr[:, units:] * hu_h)
+            z = zr[:, :units]
+            h_out = masked_update(h_tm1, z * h_tm1 + (1.0 - z) * n, inputs_t)
             return h_out, (h_out, zr, n, hu_h)
 
         def forward_before(h_tm1, inputs_t):
-            xw_t, m_t = inputs_t
+            xw_t = inputs_t[0]
             h_in = h_tm1 * r_mask if dropped else h_tm1
             zr = ract(
                 xw_t[:, : 2 * units] + mixed_matmul(h_in, u_zr, matmul_dtype)
             )
-            z, r = zr[:, :units], zr[:, units:]
-            rh = r * h_in
+            rh = zr[:, units:] * h_in
             n = act(xw_t[:, 2 * units :] + mixed_matmul(rh, u_h, matmul_dtype))
-            h_out = masked_update(h_tm1, z * h_tm1 + (1.0 - z) * n, m_t)
+            z = zr[:, :units]
+            h_out = masked_update(h_tm1, z * h_tm1 + (1.0 - z) * n, inputs_t)
             return h_out, (h_out, zr, n, rh)
 
-        forward_step = forward_after if reset_after else forward_before
+        loop_inputs = (xw, m_seq) if masked else (xw,)
         h_last, (h_seq, zr_seq, n_seq, extra_seq) = time_scan(
-            forward_step, h_init, (xw, m_seq)
+            forward_after if reset_after else forward_before,
+            h_init,
+            loop_inputs,
+            compile_loop=compile_loop,
         )
-        h_prev_seq = ops.concatenate([h_init[None], h_seq[:-1]], axis=0)
-
-        def gate_grads(dh_t, h_tm1, zr, n, m_t):
-            dh_step = m_t * dh_t if masked else dh_t
-            z, r = zr[:, :units], zr[:, units:]
-            da_n = dh_step * (1.0 - z) * act_grad(n)
-            da_z = dh_step * (h_tm1 - n) * ract_grad(z)
-            return dh_step, z, r, da_n, da_z
-
-        def carried(dh_prev, dh_t, m_t):
-            return dh_prev + (1.0 - m_t) * dh_t if masked else dh_prev
-
-        def backward_after(dh, inputs_t):
-            d_out_t, h_tm1, zr, n, hu_h, m_t = inputs_t
-            dh_t = dh + d_out_t
-            dh_step, z, r, da_n, da_z = gate_grads(dh_t, h_tm1, zr, n, m_t)
-            da_r = da_n * hu_h * ract_grad(r)
-            d_x = ops.concatenate([da_z, da_r, da_n], axis=-1)
-            d_h = ops.concatenate([da_z, da_r, da_n * r], axis=-1)
-            dh_rec = mixed_matmul(d_h, ops.transpose(u_mm), matmul_dtype)
-            if dropped:
-                dh_rec = dh_rec * r_mask
-            return carried(dh_step * z + dh_rec, dh_t, m_t), (d_x, d_h)
-
-        def backward_before(dh, inputs_t):
-            d_out_t, h_tm1, zr, n, rh, m_t = inputs_t
-            dh_t = dh + d_out_t
-            dh_step, z, r, da_n, da_z = gate_grads(dh_t, h_tm1, zr, n, m_t)
-            d_rh = mixed_matmul(da_n, ops.transpose(u_h), matmul_dtype)
-            h_in = h_tm1 * r_mask if dropped else h_tm1
-            da_r = d_rh * h_in * ract_grad(r)
-            d_zr = ops.concatenate([da_z, da_r], axis=-1)
-            dh_in = d_rh * r + mixed_matmul(
-                d_zr, ops.transpose(u_zr), matmul_dtype
-            )
-            if dropped:
-                dh_in = dh_in * r_mask
-            d_x = ops.concatenate([d_zr, da_n], axis=-1)
-            return carried(dh_step * z + dh_in, dh_t, m_t), (d_x, da_n)
 
         def grad(*upstream):
             d_h_seq, d_h_last = upstream_gradients(upstream, (h_seq, h_last))
-            backward_step = backward_after if reset_after else backward_before
-            dh0, (d_xw, d_rec) = time_scan(
-                backward_step,
-                d_h_last,
-                (d_h_seq, h_prev_seq, zr_seq, n_seq, extra_seq, m_seq),
-                reverse=True,
-            )
+            h_prev_seq = ops.concatenate([h_init[None], h_seq[:-1]], axis=0)
             h_in_seq = h_prev_seq * r_mask if dropped else h_prev_seq
-            h_in_t = ops.transpose(_flat(h_in_seq, units))  # (units, t*b)
+            # The parts of the gate gradients that do not depend on the
+            # carried gradient, for all timesteps at once:
+            # dA_n = dh * a, dA_z = dh * b_z.
+            z = zr_seq[..., :units]
+            r = zr_seq[..., units:]
+            a = (1.0 - z) * act_grad(n_seq)  # (time, batch, units)
+            b_z = (h_prev_seq - n_seq) * ract_grad(z)
+            m_seqs = (m_seq,) if masked else ()
             if reset_after:
-                d_u = mixed_matmul(h_in_t, _flat(d_rec, 3 * units),
-                                   matmul_dtype)
+                d_xw, d_rec, dh0 = _backward_reset_after(
+                    d_h_seq, d_h_last, z, r, a, b_z, extra_seq, m_seqs
+                )
+                d_u = mixed_matmul(
+                    ops.transpose(_flat(h_in_seq, units)),
+                    _flat(d_rec, 3 * units),
+                    matmul_dtype,
+                )
                 d_b_rec = ops.sum(_flat(d_rec, 3 * units), axis=0)
             else:
-                d_u_zr = mixed_matmul(
-                    h_in_t, _flat(d_xw[..., : 2 * units], 2 * units),
-                    matmul_dtype,
+                d_xw, dh0 = _backward_reset_before(
+                    d_h_seq, d_h_last, z, r, a, b_z, h_in_seq, m_seqs
                 )
-                d_u_h = mixed_matmul(
-                    ops.transpose(_flat(extra_seq, units)),
-                    _flat(d_rec, units),
-                    matmul_dtype,
+                d_u = ops.concatenate(
+                    [
+                        mixed_matmul(
+                            ops.transpose(_flat(h_in_seq, units)),
+                            _flat(d_xw[..., : 2 * units], 2 * units),
+                            matmul_dtype,
+                        ),
+                        mixed_matmul(
+                            ops.transpose(_flat(extra_seq, units)),
+                            _flat(d_xw[..., 2 * units :], units),
+                            matmul_dtype,
+                        ),
+                    ],
+                    axis=-1,
                 )
-                d_u = ops.concatenate([d_u_zr, d_u_h], axis=-1)
                 d_b_rec = ops.zeros_like(b_rec)
             return (
                 d_xw,
@@ -178,6 +161,75 @@ def gru_recurrence(
                 ops.zeros_like(m_seq),
                 ops.zeros_like(r_mask),
             )
+
+        def _step_gradient(dh, inputs_t):
+            """`(dh_t, dh_step)` at one step: upstream + carry, masked."""
+            dh_t = dh + inputs_t[0]
+            if masked:
+                return dh_t, inputs_t[-1] * dh_t
+            return dh_t, dh_t
+
+        def _carry(dh_prev, dh_t, inputs_t):
+            if masked:
+                return dh_prev + (1.0 - inputs_t[-1]) * dh_t
+            return dh_prev
+
+        def _backward_reset_after(d_h_seq, d_h_last, z, r, a, b_z, hu_h,
+                                  m_seqs):
+            c = a * hu_h * ract_grad(r)
+            # dA_x = [dh, dh, dh] * x_factors, dA_h = [dh, dh, dh] * h_factors
+            x_factors = ops.concatenate([b_z, c, a], axis=-1)
+            h_factors = ops.concatenate([b_z, c, a * r], axis=-1)
+            u_t = ops.transpose(u_mm)
+
+            def backward_step(dh, inputs_t):
+                dh_t, dh_step = _step_gradient(dh, inputs_t)
+                h_factors_t, z_t = inputs_t[1], inputs_t[2]
+                d_h = (
+                    ops.concatenate([dh_step, dh_step, dh_step], axis=-1)
+                    * h_factors_t
+                )  # (batch, 3 units)
+                dh_rec = mixed_matmul(d_h, u_t, matmul_dtype)
+                if dropped:
+                    dh_rec = dh_rec * r_mask
+                return _carry(dh_step * z_t + dh_rec, dh_t, inputs_t), dh_step
+
+            dh0, dh_steps = time_scan(
+                backward_step,
+                d_h_last,
+                (d_h_seq, h_factors, z) + m_seqs,
+                reverse=True,
+                compile_loop=compile_loop,
+            )
+            tiled = ops.concatenate([dh_steps, dh_steps, dh_steps], axis=-1)
+            return tiled * x_factors, tiled * h_factors, dh0
+
+        def _backward_reset_before(d_h_seq, d_h_last, z, r, a, b_z, h_in_seq,
+                                   m_seqs):
+            e = h_in_seq * ract_grad(r)
+            u_h_t = ops.transpose(u_h)
+            u_zr_t = ops.transpose(u_zr)
+
+            def backward_step(dh, inputs_t):
+                dh_t, dh_step = _step_gradient(dh, inputs_t)
+                a_t, b_z_t, e_t, z_t, r_t = inputs_t[1:6]
+                da_n = dh_step * a_t
+                d_rh = mixed_matmul(da_n, u_h_t, matmul_dtype)
+                d_zr = ops.concatenate([dh_step * b_z_t, d_rh * e_t], -1)
+                dh_in = d_rh * r_t + mixed_matmul(d_zr, u_zr_t, matmul_dtype)
+                if dropped:
+                    dh_in = dh_in * r_mask
+                dh_prev = _carry(dh_step * z_t + dh_in, dh_t, inputs_t)
+                return dh_prev, ops.concatenate([d_zr, da_n], axis=-1)
+
+            dh0, d_xw = time_scan(
+                backward_step,
+                d_h_last,
+                (d_h_seq, a, b_z, e, z, r) + m_seqs,
+                reverse=True,
+                compile_loop=compile_loop,
+            )
+            return d_xw, dh0
 
         return (h_seq, h_last), grad
 

@@ -64,12 +64,7 @@ def lstm_recurrence(
     if not dropped:
         recurrent_mask = ops.ones((1, units), "float32")
 
-    def gates(z):
-        i = ract(z[:, :units])
-        f = ract(z[:, units : 2 * units])
-        g = act(z[:, 2 * units : 3 * units])
-        o = ract(z[:, 3 * units :])
-        return i, f, g, o
+    compile_loop = matmul_dtype == "float32"
 
     @ops.custom_gradient
     def recurrence(xw, h_init, c_init, u, m_seq, r_mask):
@@ -77,71 +72,77 @@ def lstm_recurrence(
 
         def forward_step(carry, inputs_t):
             h_tm1, c_tm1 = carry
-            xw_t, m_t = inputs_t
+            xw_t = inputs_t[0]
             h_in = h_tm1 * r_mask if dropped else h_tm1
-            z = xw_t + mixed_matmul(h_in, u_mm, matmul_dtype)  # (batch, 4 units)
-            i, f, g, o = gates(z)
-            c_new = f * c_tm1 + i * g
-            tanh_c = act(c_new)
-            h_new = o * tanh_c
+            z = xw_t + mixed_matmul(h_in, u_mm, matmul_dtype)  # (b, 4u)
+            s = ract(z)  # i, f and o; the c slot is replaced by g below
+            g = act(z[:, 2 * units : 3 * units])
+            c_new = s[:, units : 2 * units] * c_tm1 + s[:, :units] * g
+            h_new = s[:, 3 * units :] * act(c_new)
             if masked:
+                m_t = inputs_t[1]
                 h_new = h_tm1 + m_t * (h_new - h_tm1)
                 c_new = c_tm1 + m_t * (c_new - c_tm1)
-            return (h_new, c_new), (
-                h_new,
-                c_new,
-                ops.concatenate([i, f, g, o], axis=-1),
-                tanh_c,
-            )
+            return (h_new, c_new), (h_new, c_new, s, g)
 
-        (h_last, c_last), (h_seq, c_seq, acts, tanh_cs) = time_scan(
-            forward_step, (h_init, c_init), (xw, m_seq)
+        loop_inputs = (xw, m_seq) if masked else (xw,)
+        (h_last, c_last), (h_seq, c_seq, s_seq, g_seq) = time_scan(
+            forward_step, (h_init, c_init), loop_inputs,
+            compile_loop=compile_loop,
         )
 
         def grad(*upstream):
             d_h_seq, d_h_last, d_c_last = upstream_gradients(
                 upstream, (h_seq, h_last, c_last)
             )
+            i = s_seq[..., :units]
+            f = s_seq[..., units : 2 * units]
+            o = s_seq[..., 3 * units :]
             c_prev_seq = ops.concatenate([c_init[None], c_seq[:-1]], axis=0)
+            tanh_c = act(c_seq)
+            cell_factor = o * act_grad(tanh_c)  # (time, batch, units)
+            gate_factors = ops.concatenate(
+                [
+                    g_seq * ract_grad(i),
+                    c_prev_seq * ract_grad(f),
+                    i * act_grad(g_seq),
+                    tanh_c * ract_grad(o),
+                ],
+                axis=-1,
+            )  # (time, batch, 4 units)
             u_t = ops.transpose(u_mm)  # (4 units, units)
 
             def backward_step(carry, inputs_t):
                 dh, dc = carry
-                d_out_t, acts_t, tanh_c, c_tm1, m_t = inputs_t
-                i = acts_t[:, :units]
-                f = acts_t[:, units : 2 * units]
-                g = acts_t[:, 2 * units : 3 * units]
-                o = acts_t[:, 3 * units :]
+                d_out_t, cell_t, gates_t, f_t = inputs_t[:4]
                 dh_t = dh + d_out_t
                 if masked:
+                    m_t = inputs_t[4]
                     dh_step = m_t * dh_t
-                    dc_step = m_t * dc + dh_step * o * act_grad(tanh_c)
+                    dc_step = m_t * dc + dh_step * cell_t
                 else:
                     dh_step = dh_t
-                    dc_step = dc + dh_t * o * act_grad(tanh_c)
-                da = ops.concatenate(
-                    [
-                        dc_step * g * ract_grad(i),
-                        dc_step * c_tm1 * ract_grad(f),
-                        dc_step * i * act_grad(g),
-                        dh_step * tanh_c * ract_grad(o),
-                    ],
-                    axis=-1,
+                    dc_step = dc + dh_t * cell_t
+                da = (
+                    ops.concatenate([dc_step, dc_step, dc_step, dh_step], -1)
+                    * gates_t
                 )  # (batch, 4 units)
                 dh_prev = mixed_matmul(da, u_t, matmul_dtype)
                 if dropped:
                     dh_prev = dh_prev * r_mask
-                dc_prev = dc_step * f
+                dc_prev = dc_step * f_t
                 if masked:
                     dh_prev = dh_prev + (1.0 - m_t) * dh_t
                     dc_prev = dc_prev + (1.0 - m_t) * dc
                 return (dh_prev, dc_prev), da
 
+            loop_inputs = (d_h_seq, cell_factor, gate_factors, f)
             (dh0, dc0), d_xw = time_scan(
                 backward_step,
                 (d_h_last, d_c_last),
-                (d_h_seq, acts, tanh_cs, c_prev_seq, m_seq),
+                loop_inputs + (m_seq,) if masked else loop_inputs,
                 reverse=True,
+                compile_loop=compile_loop,
             )
             h_prev_seq = ops.concatenate([h_init[None], h_seq[:-1]], axis=0)
             if dropped:

@@ -51,19 +51,25 @@ def simple_rnn_recurrence(
     if not dropped:
         recurrent_mask = ops.ones((1, units), "float32")
 
+    compile_loop = matmul_dtype == "float32"
+
     @ops.custom_gradient
     def recurrence(xw, h_init, u, m_seq, r_mask):
         u_mm = ops.cast(u, matmul_dtype)
 
         def forward_step(h_tm1, inputs_t):
-            xw_t, m_t = inputs_t
             h_in = h_tm1 * r_mask if dropped else h_tm1
-            h_new = act(xw_t + mixed_matmul(h_in, u_mm, matmul_dtype))
-            h_out = h_tm1 + m_t * (h_new - h_tm1) if masked else h_new
-            return h_out, (h_out, h_new)
+            h_new = act(inputs_t[0] + mixed_matmul(h_in, u_mm, matmul_dtype))
+            if masked:
+                h_out = h_tm1 + inputs_t[1] * (h_new - h_tm1)
+                return h_out, (h_out, h_new)
+            return h_new, (h_new, h_new)
 
         h_last, (h_seq, h_new_seq) = time_scan(
-            forward_step, h_init, (xw, m_seq)
+            forward_step,
+            h_init,
+            (xw, m_seq) if masked else (xw,),
+            compile_loop=compile_loop,
         )
 
         def grad(*upstream):
@@ -71,20 +77,23 @@ def simple_rnn_recurrence(
             u_t = ops.transpose(u_mm)
 
             def backward_step(dh, inputs_t):
-                d_out_t, h_new, m_t = inputs_t
-                dh_t = dh + d_out_t
-                dh_step = m_t * dh_t if masked else dh_t
-                da = dh_step * act_grad(h_new)  # (batch, units)
+                dh_t = dh + inputs_t[0]
+                dh_step = inputs_t[2] * dh_t if masked else dh_t
+                da = dh_step * inputs_t[1]  # (batch, units)
                 dh_prev = mixed_matmul(da, u_t, matmul_dtype)
                 if dropped:
                     dh_prev = dh_prev * r_mask
                 if masked:
-                    dh_prev = dh_prev + (1.0 - m_t) * dh_t
+                    dh_prev = dh_prev + (1.0 - inputs_t[2]) * dh_t
                 return dh_prev, da
 
+            loop_inputs = (d_h_seq, act_grad(h_new_seq))
             dh0, d_xw = time_scan(
-                backward_step, d_h_last, (d_h_seq, h_new_seq, m_seq),
+                backward_step,
+                d_h_last,
+                loop_inputs + (m_seq,) if masked else loop_inputs,
                 reverse=True,
+                compile_loop=compile_loop,
             )
             h_prev_seq = ops.concatenate([h_init[None], h_seq[:-1]], axis=0)
             if dropped:

@@ -1,0 +1,15 @@
+"""Output heads and losses: mixture density, CRF, CTC, masked sequence loss."""
+
+from rnn_layers.heads.crf import CRF
+from rnn_layers.heads.ctc import ctc_decode
+from rnn_layers.heads.ctc import ctc_loss
+from rnn_layers.heads.losses import masked_sequence_loss
+from rnn_layers.heads.mixture_density import MixtureDensity
+
+__all__ = [
+    "CRF",
+    "MixtureDensity",
+    "ctc_decode",
+    "ctc_loss",
+    "masked_sequence_loss",
+]

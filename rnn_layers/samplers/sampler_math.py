@@ -1,0 +1,88 @@
+"""Pure helpers of the decode loops: n-gram blocking, beam bookkeeping.
+
+All functions use `keras.ops` only, trace inside `keras.ops.while_loop`
+and take the current write position `index` as a scalar tensor.
+"""
+
+from keras import ops
+
+# Log-probability standing for "impossible". Finite so sums stay finite.
+NEG_INF = -1e9
+
+
+def block_repeated_ngrams(logits, tokens, index, ngram_size):
+    """Forbids tokens that would repeat an n-gram already in `tokens`.
+
+    The candidate n-gram is `tokens[:, index - n + 1 : index] + [token]`;
+    every earlier n-gram `tokens[:, j : j + n]` with `j + n <= index` that
+    starts the same way bans its last token (the `no_repeat_ngram_size`
+    rule of fairseq and Hugging Face).
+
+    Args:
+        logits: `(batch, vocabulary)` scores for position `index`.
+        tokens: int `(batch, max_length)`; positions `< index` are decoded.
+        index: scalar int tensor, the position about to be written.
+        ngram_size: Python int `n >= 1`.
+
+    Returns:
+        `logits` with banned tokens set to `NEG_INF`.
+    """
+    n = ngram_size
+    vocabulary = logits.shape[-1]
+    index = ops.cast(index, "int32")
+    tokens = ops.cast(tokens, "int32")
+
+    def shift_left(x, k):  # shift_left(x, k)[:, j] == x[:, j + k]
+        if k == 0:
+            return x
+        return ops.concatenate([x[:, k:], ops.zeros_like(x[:, :k])], axis=1)
+
+    match = ops.ones(ops.shape(tokens), dtype="bool")  # (batch, max_length)
+    for k in range(n - 1):
+        position = ops.maximum(index - n + 1 + k, 0)
+        last_k = ops.take(tokens, position, axis=1)  # (batch,)
+        match = ops.logical_and(match, shift_left(tokens, k) == last_k[:, None])
+    starts = ops.arange(ops.shape(tokens)[1], dtype="int32")  # (max_length,)
+    match = ops.logical_and(match, (starts <= index - n)[None, :])
+    banned = shift_left(tokens, n - 1)  # (batch, max_length)
+    banned_one_hot = ops.one_hot(banned, vocabulary, dtype="float32")
+    hits = ops.max(
+        banned_one_hot * ops.cast(match, "float32")[:, :, None], axis=1
+    )  # (batch, vocabulary)
+    return ops.where(hits > 0, NEG_INF, logits)
+
+
+def gnmt_length_penalty(lengths, alpha):
+    """GNMT length penalty `((5 + |Y|) / 6) ** alpha` (Wu et al. 2016, eq. 14).
+
+    Args:
+        lengths: int or float tensor of generated lengths.
+        alpha: float, 0 disables the penalty.
+
+    Returns:
+        Float tensor shaped like `lengths`.
+    """
+    return ops.power((5.0 + ops.cast(lengths, "float32")) / 6.0, alpha)
+
+
+def flatten_beams(x):
+    """`(batch, beams, ...) -> (batch * beams, ...)`."""
+    return ops.reshape(x, (-1,) + tuple(x.shape[2:]))
+
+
+def unflatten_beams(x, num_beams):
+    """`(batch * beams, ...) -> (batch, beams, ...)`."""
+    return ops.reshape(x, (-1, num_beams) + tuple(x.shape[1:]))
+
+
+def repeat_beams(x, num_beams):
+    """`(batch, ...) -> (batch * beams, ...)`, each row repeated in place."""
+    return flatten_beams(ops.repeat(ops.expand_dims(x, 1), num_beams, axis=1))
+
+
+def gather_beams(x, beam_indices):
+    """Picks beams: `x (batch, beams, ...)`, `beam_indices (batch, k)`."""
+    indices = beam_indices
+    for axis in range(2, len(x.shape)):
+        indices = ops.expand_dims(indices, axis)
+    return ops.take_along_axis(x, indices, axis=1)

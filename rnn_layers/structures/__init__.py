@@ -1,0 +1,2 @@
+"""Structures built from recurrent cells: stacks, encoder-decoders, trees,
+graphs, time-delay and NARX networks."""
