@@ -27,6 +27,34 @@ from rnn_layers.layers import LSTM
 from rnn_layers.layers import RNN
 from rnn_layers.layers import CellLayer
 from rnn_layers.layers import SimpleRNN
+from rnn_layers.cells import NARXCell
+from rnn_layers.structures import GraphNetwork
+from rnn_layers.structures import GraphReadout
+from rnn_layers.structures import NARX
+from rnn_layers.structures import Seq2Seq
+from rnn_layers.structures import StackedRNN
+from rnn_layers.structures import TimeDelay
+from rnn_layers.structures import TreeLSTM
+from rnn_layers.structures import TreeRNN
+from rnn_layers.structures import encode_trees
+from rnn_layers.structures import parse_ptb_tree
+from rnn_layers import samplers
+from rnn_layers.attention import AttentionWrapper
+from rnn_layers.attention import BahdanauAttention
+from rnn_layers.attention import GaussianWindow
+from rnn_layers.attention import LuongAttention
+from rnn_layers.heads import CRF
+from rnn_layers.heads import MixtureDensity
+from rnn_layers.heads import ctc_decode
+from rnn_layers.heads import ctc_loss
+from rnn_layers.heads import masked_sequence_loss
+from rnn_layers.samplers import BeamSampler
+from rnn_layers.samplers import GreedySampler
+from rnn_layers.samplers import RandomSampler
+from rnn_layers.samplers import Sampler
+from rnn_layers.samplers import TopKSampler
+from rnn_layers.samplers import TopPSampler
+from rnn_layers.samplers import recurrent_next
 
 __all__ = [
     "CIFGLSTMCell",
@@ -36,6 +64,7 @@ __all__ = [
     "NoForgetGateLSTMCell",
     "OutputFeedbackRNNCell",
     "PeepholeLSTMCell",
+    "NARXCell",
     "CIFGLSTM",
     "IndRNN",
     "LayerNormGRU",
@@ -43,6 +72,17 @@ __all__ = [
     "NoForgetGateLSTM",
     "OutputFeedbackRNN",
     "PeepholeLSTM",
+    # Structures (issue 4).
+    "GraphNetwork",
+    "GraphReadout",
+    "NARX",
+    "Seq2Seq",
+    "StackedRNN",
+    "TimeDelay",
+    "TreeLSTM",
+    "TreeRNN",
+    "encode_trees",
+    "parse_ptb_tree",
     "CellLayer",
     "GRU",
     "GRUCell",
@@ -52,4 +92,22 @@ __all__ = [
     "RecurrentCell",
     "SimpleRNN",
     "SimpleRNNCell",
+    # Attention, heads and decoding (issue 5).
+    "AttentionWrapper",
+    "BahdanauAttention",
+    "BeamSampler",
+    "CRF",
+    "GaussianWindow",
+    "GreedySampler",
+    "LuongAttention",
+    "MixtureDensity",
+    "RandomSampler",
+    "Sampler",
+    "TopKSampler",
+    "TopPSampler",
+    "ctc_decode",
+    "ctc_loss",
+    "masked_sequence_loss",
+    "recurrent_next",
+    "samplers",
 ]

@@ -7,6 +7,7 @@ model holding it as a `.keras` file with `safe_mode=True`, and runs one `fit`
 step to prove gradients reach every trainable weight.
 """
 
+import copy
 import os
 import tempfile
 
@@ -79,7 +80,7 @@ def run_layer_test(
 
     # Config round trip: same config out as in, and from_config works.
     config = layer.get_config()
-    clone = layer_cls.from_config(config)
+    clone = layer_cls.from_config(copy.deepcopy(config))
     assert clone.get_config() == config, "get_config round trip differs"
 
     outputs = layer(inputs)
@@ -100,7 +101,9 @@ def run_layer_test(
 
     # .keras save/load round trip with safe_mode=True, same outputs.
     model_inputs = keras.Input(batch_shape=input_shape, dtype=input_dtype)
-    model_outputs = layer_cls.from_config(config)(model_inputs)
+    model_outputs = layer_cls.from_config(copy.deepcopy(config))(
+        model_inputs
+    )
     model = keras.Model(model_inputs, model_outputs)
     reference = model(inputs)
     with tempfile.TemporaryDirectory() as tmp:

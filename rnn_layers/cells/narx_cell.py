@@ -21,8 +21,9 @@ class NARXCell(RecurrentCell):
     `h_t = tanh(W [x_t..x_{t-K_x}] + U [y_{t-1}..y_{t-K_y}] + b)`,
     `y_t = g(V h_t + c)`. The cell receives the input window already
     flattened (the `NARX` layer builds it from the sequence, since it does
-    not depend on the recurrence) and carries the last `output_delays`
-    outputs, newest first, as its state. With `teacher_forcing=True` the
+    not depend on the recurrence) and carries as states its last output
+    (first, as Keras' masking expects) and the last `output_delays`
+    outputs, newest first. With `teacher_forcing=True` the
     last `output_units` features of each step hold the true `y*_{t-1}`; when
     `training` is true the delayed outputs are the true ones (series-parallel
     training), otherwise the cell feeds back its own outputs.
@@ -53,12 +54,12 @@ class NARXCell(RecurrentCell):
     Call arguments:
         inputs: `(batch, window_features)`, plus `output_units` true previous
             outputs with `teacher_forcing=True`.
-        states: list `[[y_{t-1}, ..., y_{t-K_y}]]`, `(batch, K_y *
-            output_units)`.
+        states: list `[y_{t-1}, [y_{t-1}, ..., y_{t-K_y}]]`, shapes
+            `(batch, output_units)` and `(batch, K_y * output_units)`.
         training: Python boolean: dropout, and teacher forcing when enabled.
 
     Returns:
-        `(y_t, [new output history])`.
+        `(y_t, [y_t, new output history])`.
 
     Example:
 
@@ -100,7 +101,7 @@ class NARXCell(RecurrentCell):
 
     @property
     def state_size(self):
-        return [self.output_delays * self.output_units]
+        return [self.output_units, self.output_delays * self.output_units]
 
     @property
     def output_size(self):
@@ -143,7 +144,7 @@ class NARXCell(RecurrentCell):
             )
 
     def call(self, inputs, states, training=False):
-        history = states[0] if isinstance(states, (list, tuple)) else states
+        history = states[1]  # (batch, K_y * output_units), newest first
         window = inputs
         keep = (self.output_delays - 1) * self.output_units
         if self.teacher_forcing:
@@ -164,8 +165,8 @@ class NARXCell(RecurrentCell):
             y = y + self.output_bias
         y = self.output_activation(y)  # (batch, output_units)
         if self.teacher_forcing and training:
-            return y, [history]
-        return y, [ops.concatenate([y, history[:, :keep]], axis=-1)]
+            return y, [y, history]
+        return y, [y, ops.concatenate([y, history[:, :keep]], axis=-1)]
 
     def get_config(self):
         config = {

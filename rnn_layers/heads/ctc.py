@@ -76,7 +76,7 @@ def ctc_decode(logits, logit_lengths=None, strategy="greedy", beam_width=100,
 
     >>> logits = np.log(np.eye(4, dtype="float32")[[[1, 1, 0, 2]]] + 1e-3)
     >>> paths, _ = ctc_decode(logits)
-    >>> paths[0, 0, :2].tolist()
+    >>> keras.ops.convert_to_numpy(paths)[0, 0, :2].tolist()
     [1, 2]
     """
     if strategy not in _STRATEGIES:

@@ -119,6 +119,20 @@ class RNN(keras.layers.RNN):
             cell.build(step_input_shape, constants_shape)
         super().build(sequences_shape, initial_state_shape)
 
+    def get_initial_state(self, batch_size):
+        if hasattr(self.cell, "get_initial_state"):
+            return super().get_initial_state(batch_size)
+        # Zeros for every state, nested `state_size`s included, in plain
+        # lists (the tracked lists a layer holds are no valid JAX pytrees).
+        def zeros(size):
+            if isinstance(size, int):
+                return ops.zeros(
+                    (batch_size, size), dtype=self.cell.compute_dtype
+                )
+            return [zeros(inner) for inner in size]
+
+        return zeros(self.state_size)
+
     def call(
         self,
         sequences,

@@ -68,22 +68,27 @@ class BeamSampler(Sampler):
                         finished, pad_token_id):
         """`(batch * beams, vocab)` log probabilities with forced tokens."""
         logits = self.prepare_logits(logits, prompt, index)
-        log_probs = ops.log(
-            ops.maximum(self.compute_probabilities(logits, temperature),
-                        1e-30)
+        log_probs = ops.log_softmax(
+            ops.cast(logits, "float32") / ops.cast(
+                self.temperature if temperature is None else temperature,
+                "float32"),
+            axis=-1,
         )
-        vocabulary = log_probs.shape[-1]
+        vocabulary_ids = ops.arange(log_probs.shape[-1], dtype="int32")[None]
 
         def only(token):  # 0 for `token`, NEG_INF elsewhere
-            return ops.where(
-                ops.one_hot(token, vocabulary, dtype="bool"), 0.0, sm.NEG_INF
-            )
+            return ops.where(vocabulary_ids == token[:, None], 0.0, sm.NEG_INF)
 
         in_prompt, prompt_token = forced
         log_probs = ops.where(in_prompt[:, None], only(prompt_token),
                               log_probs)
-        pad = ops.full(ops.shape(prompt_token), pad_token_id, "int32")
-        return ops.where(finished[:, None], only(pad), log_probs)
+        return ops.where(
+            finished[:, None], only(ops.full_like(prompt_token, pad_token_id)),
+            log_probs,
+        )
+
+    def _penalty(self, lengths):
+        return sm.gnmt_length_penalty(lengths, self.length_penalty)
 
     def __call__(
         self,
@@ -98,21 +103,24 @@ class BeamSampler(Sampler):
         temperature=None,
     ):
         beams = self.num_beams
+        penalised = self.length_penalty != 0
         prompt, mask, index = self.prepare_inputs(prompt, mask, index)
         max_length = ops.shape(prompt)[1]
+        batch = ops.shape(prompt)[0]
+        # Every tensor below is flat, row r = batch_index * beams + beam.
         prompt = sm.repeat_beams(prompt, beams)  # (batch * beams, length)
         mask = sm.repeat_beams(mask, beams)
         cache = () if cache is None else cache
         cache = keras.tree.map_structure(
             lambda x: sm.repeat_beams(x, beams), cache
         )
-        batch = ops.shape(prompt)[0] // beams
+        rows = ops.arange(batch * beams, dtype="int32")
         # Only beam 0 is alive at first so the beams start distinct.
-        first = ops.arange(beams) == 0
-        scores = ops.cast(ops.where(first, 0.0, sm.NEG_INF), "float32")
-        scores = ops.broadcast_to(scores[None], (batch, beams))
-        finished = ops.zeros((batch, beams), "bool")
-        lengths = ops.zeros((batch, beams), "int32")
+        scores = ops.cast(
+            ops.where(rows % beams == 0, 0.0, sm.NEG_INF), "float32")
+        finished = ops.zeros_like(rows, dtype="bool")
+        lengths = ops.zeros_like(rows)
+        offsets = ops.arange(batch, dtype="int32")[:, None] * beams  # (b, 1)
 
         def cond(prompt, cache, index, scores, finished, lengths):
             return ops.logical_and(
@@ -121,51 +129,46 @@ class BeamSampler(Sampler):
 
         def body(prompt, cache, index, scores, finished, lengths):
             logits, _, cache = next(prompt, cache, index)
-            in_prompt = ops.take(mask, index, axis=1)  # (batch * beams,)
-            prompt_token = ops.take(prompt, index, axis=1)
+            in_prompt = mask[:, index]  # (rows,)
+            prompt_token = prompt[:, index]
             log_probs = self._step_log_probs(
                 logits, prompt, index, temperature, (in_prompt, prompt_token),
-                sm.flatten_beams(finished), pad_token_id,
-            )
+                finished, pad_token_id,
+            )  # (rows, V)
             vocabulary = log_probs.shape[-1]
-            log_probs = sm.unflatten_beams(log_probs, beams)  # (b, beams, V)
-            candidates = scores[..., None] + log_probs  # (b, beams, V)
-            grows = ops.logical_not(ops.logical_or(
-                finished, sm.unflatten_beams(in_prompt, beams)))
-            new_lengths = lengths + ops.cast(grows, "int32")  # (b, beams)
-            penalty = sm.gnmt_length_penalty(new_lengths, self.length_penalty)
-            ranked = ops.reshape(candidates / penalty[..., None],
-                                 (batch, beams * vocabulary))
-            _, top = ops.top_k(ranked, k=beams, sorted=True)  # (b, beams)
-            beam_index = top // vocabulary
-            token = ops.cast(top % vocabulary, "int32")
-            scores = ops.take_along_axis(
-                ops.reshape(candidates, (batch, -1)), top, axis=1)
+            candidates = scores[:, None] + log_probs  # (rows, V)
+            grows = ops.logical_not(ops.logical_or(finished, in_prompt))
+            new_lengths = lengths + ops.cast(grows, "int32")  # (rows,)
+            ranked = candidates
+            if penalised:
+                ranked = candidates / self._penalty(new_lengths)[:, None]
+            ranked = ops.reshape(ranked, (-1, beams * vocabulary))
+            values, top = ops.top_k(ranked, k=beams, sorted=True)  # (b, k)
+            parent = ops.reshape(top // vocabulary + offsets, (-1,))
+            token = ops.cast(ops.reshape(top % vocabulary, (-1,)), "int32")
+            scores = ops.reshape(values, (-1,))
+            lengths = ops.take(new_lengths, parent, axis=0)
+            if penalised:
+                scores = scores * self._penalty(lengths)
 
-            def reorder(x):
-                return sm.flatten_beams(sm.gather_beams(
-                    sm.unflatten_beams(x, beams), beam_index))
-
-            prompt = reorder(prompt)
-            cache = keras.tree.map_structure(reorder, cache)
-            finished = sm.gather_beams(finished, beam_index)
-            lengths = sm.gather_beams(new_lengths, beam_index)
-            token = sm.flatten_beams(token)
+            prompt = ops.take(prompt, parent, axis=0)
+            cache = keras.tree.map_structure(
+                lambda x: ops.take(x, parent, axis=0), cache)
+            finished = ops.take(finished, parent, axis=0)
             token = ops.where(in_prompt, prompt_token, token)
             prompt = ops.slice_update(prompt, [0, index], token[:, None])
             if end_token_id is not None:
-                ended = ops.logical_and(
-                    ops.logical_not(in_prompt), token == end_token_id)
-                finished = ops.logical_or(
-                    finished, sm.unflatten_beams(ended, beams))
+                finished = ops.logical_or(finished, ops.logical_and(
+                    ops.logical_not(in_prompt), token == end_token_id))
             return prompt, cache, index + 1, scores, finished, lengths
 
         prompt, _, _, scores, _, lengths = ops.while_loop(
             cond, body, (prompt, cache, index, scores, finished, lengths)
         )
-        prompt = sm.unflatten_beams(prompt, beams)  # (batch, beams, length)
-        final = scores / sm.gnmt_length_penalty(lengths, self.length_penalty)
+        final = scores / self._penalty(lengths)
+        final = sm.unflatten_beams(final, beams)  # (batch, beams)
         _, order = ops.top_k(final, k=beams, sorted=True)  # (batch, beams)
+        prompt = sm.unflatten_beams(prompt, beams)  # (batch, beams, length)
         prompt = sm.gather_beams(prompt, order)
         if self.return_all_beams:
             return prompt, ops.take_along_axis(final, order, axis=1)

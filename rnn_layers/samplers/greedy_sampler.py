@@ -27,5 +27,7 @@ class GreedySampler(Sampler):
     [[0, 2, 2]]
     """
 
+    stochastic = False
+
     def get_next_token(self, probabilities):
         return ops.argmax(probabilities, axis=-1)

@@ -84,6 +84,10 @@ class Sampler:
     [[1, 3, 3, 3], [1, 3, 3, 3]]
     """
 
+    # Whether `get_next_token` draws random numbers; deterministic samplers
+    # never touch the seed generator (so they trace without a seed).
+    stochastic = True
+
     def __init__(self, temperature=1.0, no_repeat_ngram_size=0, seed=None):
         if not (isinstance(temperature, (int, float)) and temperature > 0):
             raise ValueError(
@@ -132,6 +136,8 @@ class Sampler:
         """The seed generator state the loop starts from."""
         dtype = self.seed_generator.state.dtype
         seed = self.seed if seed is None else seed
+        if not self.stochastic:
+            return ops.zeros((2,), dtype=dtype)
         if seed is None:
             # A fresh stream per call; needs eager execution on JAX.
             return self.seed_generator.next(ordered=False)
@@ -197,10 +203,8 @@ class Sampler:
                 self.get_next_token, seed_state, probabilities
             )
             next_token = ops.cast(next_token, "int32")  # (batch,)
-            in_prompt = ops.take(mask, index, axis=1)  # (batch,)
-            next_token = ops.where(
-                in_prompt, ops.take(prompt, index, axis=1), next_token
-            )
+            in_prompt = mask[:, index]  # (batch,)
+            next_token = ops.where(in_prompt, prompt[:, index], next_token)
             next_token = ops.where(finished, pad_token_id, next_token)
             prompt = ops.slice_update(
                 prompt, [0, index], next_token[:, None]

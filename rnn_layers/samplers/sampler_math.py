@@ -67,12 +67,12 @@ def gnmt_length_penalty(lengths, alpha):
 
 def flatten_beams(x):
     """`(batch, beams, ...) -> (batch * beams, ...)`."""
-    return ops.reshape(x, (-1,) + tuple(x.shape[2:]))
+    return ops.reshape(x, (-1,) + tuple(ops.shape(x)[2:]))
 
 
 def unflatten_beams(x, num_beams):
     """`(batch * beams, ...) -> (batch, beams, ...)`."""
-    return ops.reshape(x, (-1, num_beams) + tuple(x.shape[1:]))
+    return ops.reshape(x, (-1, num_beams) + tuple(ops.shape(x)[1:]))
 
 
 def repeat_beams(x, num_beams):
