@@ -26,6 +26,6 @@ setup(
         ],
         # The JAX backend on CPU (GPU users install jax[cuda12] instead).
         "jax": ["jax>=0.4.30"],
-        "test": ["pytest>=8", "pytest-xdist>=3.5"],
+        "test": ["pytest>=8"],
     },
 )

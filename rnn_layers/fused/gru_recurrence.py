@@ -13,6 +13,7 @@ reverse loop (derivation: `shared/notes/fast_recurrent_backward.md`).
 from keras import ops
 
 from rnn_layers.fused.activation_grads import activation_and_grad
+from rnn_layers.fused.matmul import loop_matmul_dtype
 from rnn_layers.fused.matmul import mixed_matmul
 from rnn_layers.fused.time_scan import time_scan
 from rnn_layers.fused.upstream_gradients import upstream_gradients
@@ -68,7 +69,7 @@ def gru_recurrence(
     if not dropped:
         recurrent_mask = ops.ones((1, units), "float32")
 
-    compile_loop = matmul_dtype == "float32"
+    step_dtype = loop_matmul_dtype(matmul_dtype)
 
     def masked_update(h_tm1, h_new, inputs_t):
         if masked:
@@ -77,13 +78,13 @@ def gru_recurrence(
 
     @ops.custom_gradient
     def recurrence(xw, h_init, u, b_rec, m_seq, r_mask):
-        u_mm = ops.cast(u, matmul_dtype)
+        u_mm = ops.cast(u, step_dtype)
         u_zr, u_h = u_mm[:, : 2 * units], u_mm[:, 2 * units :]
 
         def forward_after(h_tm1, inputs_t):
             xw_t = inputs_t[0]
             h_in = h_tm1 * r_mask if dropped else h_tm1
-            hu = mixed_matmul(h_in, u_mm, matmul_dtype) + b_rec  # (b, 3u)
+            hu = mixed_matmul(h_in, u_mm, step_dtype) + b_rec  # (b, 3u)
             zr = ract(xw_t[:, : 2 * units] + hu[:, : 2 * units])
             hu_h = hu[:, 2 * units :]
             n = act(xw_t[:, 2 * units :] + zr[:, units:] * hu_h)
@@ -95,10 +96,10 @@ def gru_recurrence(
             xw_t = inputs_t[0]
             h_in = h_tm1 * r_mask if dropped else h_tm1
             zr = ract(
-                xw_t[:, : 2 * units] + mixed_matmul(h_in, u_zr, matmul_dtype)
+                xw_t[:, : 2 * units] + mixed_matmul(h_in, u_zr, step_dtype)
             )
             rh = zr[:, units:] * h_in
-            n = act(xw_t[:, 2 * units :] + mixed_matmul(rh, u_h, matmul_dtype))
+            n = act(xw_t[:, 2 * units :] + mixed_matmul(rh, u_h, step_dtype))
             z = zr[:, :units]
             h_out = masked_update(h_tm1, z * h_tm1 + (1.0 - z) * n, inputs_t)
             return h_out, (h_out, zr, n, rh)
@@ -108,7 +109,6 @@ def gru_recurrence(
             forward_after if reset_after else forward_before,
             h_init,
             loop_inputs,
-            compile_loop=compile_loop,
         )
 
         def grad(*upstream):
@@ -189,7 +189,7 @@ def gru_recurrence(
                     ops.concatenate([dh_step, dh_step, dh_step], axis=-1)
                     * h_factors_t
                 )  # (batch, 3 units)
-                dh_rec = mixed_matmul(d_h, u_t, matmul_dtype)
+                dh_rec = mixed_matmul(d_h, u_t, step_dtype)
                 if dropped:
                     dh_rec = dh_rec * r_mask
                 return _carry(dh_step * z_t + dh_rec, dh_t, inputs_t), dh_step
@@ -199,7 +199,6 @@ def gru_recurrence(
                 d_h_last,
                 (d_h_seq, h_factors, z) + m_seqs,
                 reverse=True,
-                compile_loop=compile_loop,
             )
             tiled = ops.concatenate([dh_steps, dh_steps, dh_steps], axis=-1)
             return tiled * x_factors, tiled * h_factors, dh0
@@ -214,9 +213,9 @@ def gru_recurrence(
                 dh_t, dh_step = _step_gradient(dh, inputs_t)
                 a_t, b_z_t, e_t, z_t, r_t = inputs_t[1:6]
                 da_n = dh_step * a_t
-                d_rh = mixed_matmul(da_n, u_h_t, matmul_dtype)
+                d_rh = mixed_matmul(da_n, u_h_t, step_dtype)
                 d_zr = ops.concatenate([dh_step * b_z_t, d_rh * e_t], -1)
-                dh_in = d_rh * r_t + mixed_matmul(d_zr, u_zr_t, matmul_dtype)
+                dh_in = d_rh * r_t + mixed_matmul(d_zr, u_zr_t, step_dtype)
                 if dropped:
                     dh_in = dh_in * r_mask
                 dh_prev = _carry(dh_step * z_t + dh_in, dh_t, inputs_t)
@@ -227,7 +226,6 @@ def gru_recurrence(
                 d_h_last,
                 (d_h_seq, a, b_z, e, z, r) + m_seqs,
                 reverse=True,
-                compile_loop=compile_loop,
             )
             return d_xw, dh0
 

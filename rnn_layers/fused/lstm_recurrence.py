@@ -12,6 +12,7 @@ order i, f, c, o).
 from keras import ops
 
 from rnn_layers.fused.activation_grads import activation_and_grad
+from rnn_layers.fused.matmul import loop_matmul_dtype
 from rnn_layers.fused.matmul import mixed_matmul
 from rnn_layers.fused.time_scan import time_scan
 from rnn_layers.fused.upstream_gradients import upstream_gradients
@@ -64,17 +65,17 @@ def lstm_recurrence(
     if not dropped:
         recurrent_mask = ops.ones((1, units), "float32")
 
-    compile_loop = matmul_dtype == "float32"
+    step_dtype = loop_matmul_dtype(matmul_dtype)
 
     @ops.custom_gradient
     def recurrence(xw, h_init, c_init, u, m_seq, r_mask):
-        u_mm = ops.cast(u, matmul_dtype)
+        u_mm = ops.cast(u, step_dtype)
 
         def forward_step(carry, inputs_t):
             h_tm1, c_tm1 = carry
             xw_t = inputs_t[0]
             h_in = h_tm1 * r_mask if dropped else h_tm1
-            z = xw_t + mixed_matmul(h_in, u_mm, matmul_dtype)  # (b, 4u)
+            z = xw_t + mixed_matmul(h_in, u_mm, step_dtype)  # (b, 4u)
             s = ract(z)  # i, f and o; the c slot is replaced by g below
             g = act(z[:, 2 * units : 3 * units])
             c_new = s[:, units : 2 * units] * c_tm1 + s[:, :units] * g
@@ -88,7 +89,6 @@ def lstm_recurrence(
         loop_inputs = (xw, m_seq) if masked else (xw,)
         (h_last, c_last), (h_seq, c_seq, s_seq, g_seq) = time_scan(
             forward_step, (h_init, c_init), loop_inputs,
-            compile_loop=compile_loop,
         )
 
         def grad(*upstream):
@@ -127,7 +127,7 @@ def lstm_recurrence(
                     ops.concatenate([dc_step, dc_step, dc_step, dh_step], -1)
                     * gates_t
                 )  # (batch, 4 units)
-                dh_prev = mixed_matmul(da, u_t, matmul_dtype)
+                dh_prev = mixed_matmul(da, u_t, step_dtype)
                 if dropped:
                     dh_prev = dh_prev * r_mask
                 dc_prev = dc_step * f_t
@@ -142,7 +142,6 @@ def lstm_recurrence(
                 (d_h_last, d_c_last),
                 loop_inputs + (m_seq,) if masked else loop_inputs,
                 reverse=True,
-                compile_loop=compile_loop,
             )
             h_prev_seq = ops.concatenate([h_init[None], h_seq[:-1]], axis=0)
             if dropped:

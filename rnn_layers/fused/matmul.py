@@ -1,5 +1,6 @@
 """Matmuls with 16-bit operands and float32 results."""
 
+import keras
 from keras import ops
 
 
@@ -22,3 +23,23 @@ def mixed_matmul(a, b, matmul_dtype):
         ops.matmul(ops.cast(a, matmul_dtype), ops.cast(b, matmul_dtype)),
         "float32",
     )
+
+
+def loop_matmul_dtype(matmul_dtype):
+    """Operand dtype of the per-step recurrent matmul inside a fused loop.
+
+    On TensorFlow the loops run under XLA, whose CPU dot has no fast bfloat16
+    kernel: there a float32 recurrent matmul in the compiled loop measured
+    faster than bfloat16 matmuls in TensorFlow's own loop, so the loop stays
+    float32 and only the large matmuls around it use `matmul_dtype`. Other
+    backends (JAX on GPU) keep `matmul_dtype` in the loop too.
+
+    Args:
+        matmul_dtype: the layer's matmul operand dtype.
+
+    Returns:
+        The dtype for `h_{t-1} U` and `dA_t U^T`.
+    """
+    if keras.backend.backend() == "tensorflow":
+        return "float32"
+    return matmul_dtype

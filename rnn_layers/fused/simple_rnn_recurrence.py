@@ -7,6 +7,7 @@ h_t = act(x_t W + b + h_{t-1} U). The backward loop holds only
 from keras import ops
 
 from rnn_layers.fused.activation_grads import activation_and_grad
+from rnn_layers.fused.matmul import loop_matmul_dtype
 from rnn_layers.fused.matmul import mixed_matmul
 from rnn_layers.fused.time_scan import time_scan
 from rnn_layers.fused.upstream_gradients import upstream_gradients
@@ -51,15 +52,15 @@ def simple_rnn_recurrence(
     if not dropped:
         recurrent_mask = ops.ones((1, units), "float32")
 
-    compile_loop = matmul_dtype == "float32"
+    step_dtype = loop_matmul_dtype(matmul_dtype)
 
     @ops.custom_gradient
     def recurrence(xw, h_init, u, m_seq, r_mask):
-        u_mm = ops.cast(u, matmul_dtype)
+        u_mm = ops.cast(u, step_dtype)
 
         def forward_step(h_tm1, inputs_t):
             h_in = h_tm1 * r_mask if dropped else h_tm1
-            h_new = act(inputs_t[0] + mixed_matmul(h_in, u_mm, matmul_dtype))
+            h_new = act(inputs_t[0] + mixed_matmul(h_in, u_mm, step_dtype))
             if masked:
                 h_out = h_tm1 + inputs_t[1] * (h_new - h_tm1)
                 return h_out, (h_out, h_new)
@@ -69,7 +70,6 @@ def simple_rnn_recurrence(
             forward_step,
             h_init,
             (xw, m_seq) if masked else (xw,),
-            compile_loop=compile_loop,
         )
 
         def grad(*upstream):
@@ -80,7 +80,7 @@ def simple_rnn_recurrence(
                 dh_t = dh + inputs_t[0]
                 dh_step = inputs_t[2] * dh_t if masked else dh_t
                 da = dh_step * inputs_t[1]  # (batch, units)
-                dh_prev = mixed_matmul(da, u_t, matmul_dtype)
+                dh_prev = mixed_matmul(da, u_t, step_dtype)
                 if dropped:
                     dh_prev = dh_prev * r_mask
                 if masked:
@@ -93,7 +93,6 @@ def simple_rnn_recurrence(
                 d_h_last,
                 loop_inputs + (m_seq,) if masked else loop_inputs,
                 reverse=True,
-                compile_loop=compile_loop,
             )
             h_prev_seq = ops.concatenate([h_init[None], h_seq[:-1]], axis=0)
             if dropped:

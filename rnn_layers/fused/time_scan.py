@@ -5,12 +5,12 @@ from keras import ops
 from keras import tree
 
 
-def _tensorflow_scan(step, carry, sequences, reverse, compile_loop):
+def _tensorflow_scan(step, carry, sequences, reverse):
     # `keras.ops.scan` on TensorFlow requires the per-step outputs to match
     # the carry's structure; this loop has no such limit.
     import tensorflow as tf
 
-    if compile_loop and tf.inside_function():
+    if tf.inside_function():
         compiled = tf.function(_tensorflow_loop, jit_compile=True)
         return compiled(step, carry, sequences, reverse)
     return _tensorflow_loop(step, carry, sequences, reverse)
@@ -55,11 +55,15 @@ def _tensorflow_loop(step, carry, sequences, reverse):
     return carry, tree.pack_sequence_as(probe_outputs, stacked)
 
 
-def time_scan(step, carry, sequences, reverse=False, compile_loop=True):
+def time_scan(step, carry, sequences, reverse=False):
     """Runs `step` over the leading (time) axis of `sequences`.
 
-    On TensorFlow a `tf.while_loop` over TensorArrays; on other backends
-    `keras.ops.scan` (`lax.scan` on JAX).
+    On TensorFlow a `tf.while_loop` over TensorArrays, compiled with XLA
+    inside a graph: XLA fuses each step's elementwise ops and ran the small
+    per-step matmuls ~1.4x faster on CPU than TensorFlow's executor (the
+    large matmuls around the loops stay outside, where oneDNN is ~2x faster
+    than XLA's CPU dot). On other backends `keras.ops.scan` (`lax.scan` on
+    JAX, already compiled).
 
     Args:
         step: callable `(carry, inputs_t) -> (new_carry, outputs_t)`, where
@@ -69,18 +73,11 @@ def time_scan(step, carry, sequences, reverse=False, compile_loop=True):
         reverse: whether to run from the last timestep to the first; the
             stacked outputs keep the time order of `sequences`. Defaults to
             `False`.
-        compile_loop: on TensorFlow, inside a graph, whether to compile the
-            loop with XLA. XLA fuses each step's elementwise ops and runs the
-            small float32 per-step matmuls ~1.4x faster on CPU than
-            TensorFlow's executor; but its CPU dot does not use AVX512-BF16,
-            where oneDNN's bfloat16 matmul runs ~2.5x faster, so 16-bit loops
-            pass `False`. The large matmuls around the loops stay outside it
-            (oneDNN is ~2x faster there). Defaults to `True`.
 
     Returns:
         `(final_carry, stacked_outputs)`, the outputs stacked on axis 0.
     """
     sequences = tuple(sequences)
     if keras.backend.backend() == "tensorflow":
-        return _tensorflow_scan(step, carry, sequences, reverse, compile_loop)
+        return _tensorflow_scan(step, carry, sequences, reverse)
     return ops.scan(step, carry, sequences, reverse=reverse)

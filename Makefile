@@ -1,0 +1,41 @@
+# The two set-up commands of the README: `make demo` and `make test`.
+# Both create .venv when missing and install the project into it.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+.PHONY: demo test test-tensorflow test-jax bench install clean
+
+install: $(STAMP)
+
+$(STAMP): setup.py constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[tf,jax,test]'
+	touch $(STAMP)
+
+# Trains the addition slice on generated data, exports it as a SavedModel,
+# reloads it in a fresh TensorFlow-only process and prints served answers.
+demo: $(STAMP)
+	KERAS_BACKEND=tensorflow $(PY) -m apps.addition.demo
+
+# The whole suite on TensorFlow, then the backend-neutral library on JAX.
+test: test-tensorflow test-jax
+
+test-tensorflow: $(STAMP)
+	KERAS_BACKEND=tensorflow $(PY) -m pytest tests
+
+test-jax: $(STAMP)
+	KERAS_BACKEND=jax $(PY) -m pytest tests/rnn_layers
+
+# Speed and quality measurements; tables print and CSVs land in
+# benchmarks/results/.
+bench: $(STAMP)
+	KERAS_BACKEND=tensorflow $(PY) -m benchmarks.rnn_speed
+	KERAS_BACKEND=jax $(PY) -m benchmarks.rnn_speed
+
+clean:
+	rm -rf $(VENV) benchmarks/results runs
