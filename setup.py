@@ -20,6 +20,7 @@ setup(
         "tf": [
             "tensorflow>=2.21,<2.22",
             "tensorflow-text>=2.21,<2.22",
+            "tensorboard>=2.21,<2.22",
             "pandas>=2.2",
             "tqdm>=4.66",
             "matplotlib>=3.8",

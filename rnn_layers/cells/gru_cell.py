@@ -5,11 +5,6 @@ from keras import ops
 
 from rnn_layers.cells.recurrent_cell import RecurrentCell
 from rnn_layers.fused.gru_recurrence import gru_recurrence
-from rnn_layers.fused.sequence_io import matmul_dtype_for
-from rnn_layers.fused.sequence_io import recurrent_dropout_mask
-from rnn_layers.fused.sequence_io import sequence_outputs
-from rnn_layers.fused.sequence_io import time_major_mask
-from rnn_layers.fused.sequence_io import time_major_projection
 
 
 @keras.saving.register_keras_serializable(package="rnn_layers")
@@ -108,46 +103,22 @@ class GRUCell(RecurrentCell):
         h = z * h_tm1 + (1.0 - z) * n
         return h, [h]
 
-    def fused_call(
-        self, sequences, initial_state, mask, training, go_backwards
+    def fused_recurrence(
+        self, projected, initial_state, mask, recurrent_mask, matmul_dtype
     ):
-        """Runs a whole sequence through the fused loop.
-
-        Args:
-            sequences: `(batch, time, input_dim)`.
-            initial_state: `[h0]`.
-            mask: `(batch, time)` boolean mask or `None`.
-            training: whether dropout applies.
-            go_backwards: whether to process the sequence in reverse.
-
-        Returns:
-            `(last_output, outputs, [h])`.
-
-        Raises:
-            NotImplementedError: for activations without a fused backward.
-        """
-        projected = time_major_projection(
-            self, sequences, training, go_backwards
-        )
-        step_mask = time_major_mask(mask, go_backwards)
         h_seq, h_last = gru_recurrence(
             projected,
-            ops.cast(initial_state[0], "float32"),
+            initial_state[0],
             self.recurrent_kernel,
             ops.cast(self.recurrent_bias(), "float32"),
             reset_after=self.reset_after,
-            mask=step_mask,
-            recurrent_mask=recurrent_dropout_mask(
-                self, training, ops.shape(sequences)[0]
-            ),
+            mask=mask,
+            recurrent_mask=recurrent_mask,
             activation=self.activation,
             recurrent_activation=self.recurrent_activation,
-            matmul_dtype=matmul_dtype_for(self.compute_dtype),
+            matmul_dtype=matmul_dtype,
         )
-        last_output, outputs = sequence_outputs(
-            h_seq, step_mask, self.compute_dtype
-        )
-        return last_output, outputs, [h_last]
+        return h_seq, [h_last]
 
     def get_config(self):
         return {**super().get_config(), "reset_after": self.reset_after}

@@ -6,11 +6,6 @@ from keras import ops
 
 from rnn_layers.cells.recurrent_cell import RecurrentCell
 from rnn_layers.fused.lstm_recurrence import lstm_recurrence
-from rnn_layers.fused.sequence_io import matmul_dtype_for
-from rnn_layers.fused.sequence_io import recurrent_dropout_mask
-from rnn_layers.fused.sequence_io import sequence_outputs
-from rnn_layers.fused.sequence_io import time_major_mask
-from rnn_layers.fused.sequence_io import time_major_projection
 
 
 @keras.saving.register_keras_serializable(package="rnn_layers")
@@ -86,10 +81,6 @@ class LSTMCell(RecurrentCell):
             ]
         )
 
-    def input_bias(self):
-        """The bias added to the input projection."""
-        return self.bias
-
     def call(self, inputs, states, training=False):
         h_tm1, c_tm1 = states[0], states[1]
         inputs = self.dropped_inputs(inputs, training)
@@ -107,48 +98,21 @@ class LSTMCell(RecurrentCell):
         h = o * self.activation(c)
         return h, [h, c]
 
-    def fused_call(
-        self, sequences, initial_state, mask, training, go_backwards
+    def fused_recurrence(
+        self, projected, initial_state, mask, recurrent_mask, matmul_dtype
     ):
-        """Runs a whole sequence through the fused loop.
-
-        Args:
-            sequences: `(batch, time, input_dim)`.
-            initial_state: `[h0, c0]`.
-            mask: `(batch, time)` boolean mask or `None`.
-            training: whether dropout applies.
-            go_backwards: whether to process the sequence in reverse.
-
-        Returns:
-            `(last_output, outputs, [h, c])` as `keras.layers.RNN`'s loop
-            returns them.
-
-        Raises:
-            NotImplementedError: for activations without a fused backward.
-        """
-        projected = time_major_projection(
-            self, sequences, training, go_backwards
-        )
-        step_mask = time_major_mask(mask, go_backwards)
-        h0 = ops.cast(initial_state[0], "float32")
-        c0 = ops.cast(initial_state[1], "float32")
         h_seq, h_last, c_last = lstm_recurrence(
             projected,
-            h0,
-            c0,
+            initial_state[0],
+            initial_state[1],
             self.recurrent_kernel,
-            mask=step_mask,
-            recurrent_mask=recurrent_dropout_mask(
-                self, training, ops.shape(sequences)[0]
-            ),
+            mask=mask,
+            recurrent_mask=recurrent_mask,
             activation=self.activation,
             recurrent_activation=self.recurrent_activation,
-            matmul_dtype=matmul_dtype_for(self.compute_dtype),
+            matmul_dtype=matmul_dtype,
         )
-        last_output, outputs = sequence_outputs(
-            h_seq, step_mask, self.compute_dtype
-        )
-        return last_output, outputs, [h_last, c_last]
+        return h_seq, [h_last, c_last]
 
     def get_config(self):
         config = {"unit_forget_bias": self.unit_forget_bias}

@@ -8,6 +8,11 @@ from keras import ops
 from keras import regularizers
 
 from rnn_layers.cells.dropout_masks import DropoutMasks
+from rnn_layers.fused.sequence_io import matmul_dtype_for
+from rnn_layers.fused.sequence_io import recurrent_dropout_mask
+from rnn_layers.fused.sequence_io import sequence_outputs
+from rnn_layers.fused.sequence_io import time_major_mask
+from rnn_layers.fused.sequence_io import time_major_projection
 
 
 def _rate(name, value):
@@ -26,7 +31,9 @@ class RecurrentCell(keras.layers.Layer, DropoutMasks):
     constraints, dropout rates and seed), creates the weights `kernel`,
     `recurrent_kernel` and `bias` with Keras' names and shapes, and returns
     every argument from `get_config()`. Subclasses set `gates` (how many
-    `units`-wide blocks the kernels hold) and implement `call`.
+    `units`-wide blocks the kernels hold) and implement `call`; those with a
+    fused loop also implement `fused_recurrence`, and `fused_call` runs
+    whole sequences through it for `rnn_layers.RNN`.
 
     Args:
         units: positive int, dimensionality of the output space.
@@ -149,6 +156,80 @@ class RecurrentCell(keras.layers.Layer, DropoutMasks):
         if training and self.recurrent_dropout > 0:
             return h_tm1 * self.get_recurrent_dropout_mask(h_tm1)
         return h_tm1
+
+    def fused_input_weights(self):
+        """`(kernel, bias)` of the hoisted input projection (bias or `None`)."""
+        return self.kernel, self.input_bias() if self.use_bias else None
+
+    def input_bias(self):
+        """The bias added to the input projection."""
+        return self.bias
+
+    def fused_recurrence(
+        self, projected, initial_state, mask, recurrent_mask, matmul_dtype
+    ):
+        """Runs the recurrence over projected inputs (subclasses implement).
+
+        Args:
+            projected: float32 `(time, batch, gates * units)`, `x_t W + b`.
+            initial_state: list of float32 `(batch, units)` states.
+            mask: float32 `(time, batch, 1)` or `None`.
+            recurrent_mask: float32 `(batch, units)` or `None`.
+            matmul_dtype: operand dtype of the matmuls.
+
+        Returns:
+            `(hidden_sequence, final_states)`.
+
+        Raises:
+            NotImplementedError: when the cell has no fused loop; the
+                sequence layer then steps the cell.
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} has no fused loop; it runs step by step."
+        )
+
+    def fused_call(
+        self, sequences, initial_state, mask, training, go_backwards
+    ):
+        """Runs a whole sequence through the cell's fused loop.
+
+        The input projection of all timesteps is one matmul; the loop itself
+        is `fused_recurrence`.
+
+        Args:
+            sequences: `(batch, time, input_dim)`.
+            initial_state: list of initial states.
+            mask: `(batch, time)` boolean mask or `None`.
+            training: whether dropout applies.
+            go_backwards: whether to process the sequence in reverse.
+
+        Returns:
+            `(last_output, outputs, new_states)` as `keras.layers.RNN`'s loop
+            returns them.
+
+        Raises:
+            NotImplementedError: when the cell (or its configuration, e.g. an
+                activation without a known derivative) has no fused loop.
+        """
+        kernel, bias = self.fused_input_weights()
+        input_mask = None
+        if training and self.dropout > 0:
+            input_mask = self.get_dropout_mask(sequences[:, 0])
+        projected = time_major_projection(
+            sequences, kernel, bias, input_mask, go_backwards
+        )
+        step_mask = time_major_mask(mask, go_backwards)
+        hidden_sequence, states = self.fused_recurrence(
+            projected,
+            [ops.cast(state, "float32") for state in initial_state],
+            step_mask,
+            recurrent_dropout_mask(self, training, ops.shape(sequences)[0]),
+            matmul_dtype_for(self.compute_dtype),
+        )
+        last_output, outputs = sequence_outputs(
+            hidden_sequence, step_mask, self.compute_dtype
+        )
+        return last_output, outputs, states
 
     def get_initial_state(self, batch_size=None):
         return [

@@ -21,14 +21,14 @@ def matmul_dtype_for(compute_dtype):
     return "float32"
 
 
-def time_major_projection(cell, sequences, training, go_backwards):
+def time_major_projection(sequences, kernel, bias, input_mask, go_backwards):
     """Input projection `x W + b` of all timesteps as one matmul.
 
     Args:
-        cell: a built cell with `kernel`, `bias`, `use_bias` and input
-            dropout (`dropped_inputs`).
         sequences: `(batch, time, input_dim)` inputs.
-        training: whether input dropout applies.
+        kernel: `(input_dim, gates * units)`.
+        bias: `(gates * units,)` or `None`.
+        input_mask: `(batch, input_dim)` dropout mask or `None`.
         go_backwards: whether to reverse the time axis.
 
     Returns:
@@ -37,10 +37,9 @@ def time_major_projection(cell, sequences, training, go_backwards):
     inputs = ops.transpose(sequences, (1, 0, 2))  # (time, batch, input_dim)
     if go_backwards:
         inputs = ops.flip(inputs, axis=0)
-    if training and cell.dropout > 0:
-        inputs = inputs * cell.get_dropout_mask(sequences[:, 0])[None]
-    projected = ops.matmul(inputs, cell.kernel)  # (time, batch, gates*units)
-    bias = cell.input_bias() if cell.use_bias else None
+    if input_mask is not None:
+        inputs = inputs * input_mask[None]
+    projected = ops.matmul(inputs, kernel)  # (time, batch, gates * units)
     if bias is not None:
         projected = projected + bias
     return ops.cast(projected, "float32")

@@ -1,0 +1,1 @@
+"""Applications built on `rnn_layers`, one package each (see DESIGN.md §3)."""

@@ -1,0 +1,249 @@
+"""Exports the adder as a SavedModel that takes and returns strings.
+
+Signatures (all run on CPU without Keras or this repository):
+
+- `serving_default(problems)`: `problems` is a string vector such as
+  `["123+456", "99+1"]`. Returns `sum` (string vector, `"579"`, `"100"`)
+  and `error` (string vector, `""` for a good request). Tokenization happens
+  in the graph with `tf.strings` ops.
+- `digits(digits)`: the raw network, int32 `(batch, time, 2)` digit columns
+  (see `apps/addition/data.py`) to float32 probabilities `(batch, time, 10)`.
+
+Malformed requests never fail the batch: each bad element gets `sum = ""`
+and an `error` text saying what was wrong, while the others are answered:
+
+- `""` (after removing spaces) -> `"empty request; expected ..."`;
+- longer than `MAX_REQUEST_BYTES` bytes -> `"request longer than ..."`
+  (checked on the length alone, before any parsing, so huge strings cost
+  nothing);
+- anything else that is not two integers of 1 to `max_digits` ASCII digits
+  joined by `+` (letters, signs, three operands, invalid UTF-8, too many
+  digits) -> `"expected two non-negative integers ..."`.
+
+Spaces and tabs around the numbers are ignored (`" 12 + 3 "` is `"12+3"`).
+Numbers longer than those trained on are accepted up to `max_digits`; the
+answer is then the model's generalisation (see `evaluate`).
+
+Example:
+
+```
+python -m apps.addition.export --run_dir runs/addition
+```
+"""
+
+import argparse
+
+import keras
+
+from apps.addition.train import restore_model
+from saved_models.export import export_versioned, require_tensorflow_backend
+
+# Longest operand the serving signature accepts.
+DEFAULT_SERVING_DIGITS = 20
+# Requests longer than this are rejected before any parsing.
+MAX_REQUEST_BYTES = 256
+WARMUP_PROBLEMS = ("123+456", "999+1", "0+0", "12345+67890", "", "1+x")
+
+
+def make_serving_fn(model: keras.Model, max_digits: int):
+    """Builds the string-in, string-out function behind `serving_default`.
+
+    Args:
+        model: the adder from `apps.addition.model.build_model`.
+        max_digits: int, the longest operand accepted.
+
+    Returns:
+        A function `problems -> {"sum": ..., "error": ...}` on string tensors
+        of shape `(batch,)`; tracing it with `tf.function` gives the graph.
+    """
+    import tensorflow as tf
+
+    if not 1 <= max_digits <= MAX_REQUEST_BYTES // 2:
+        raise ValueError(
+            f"Received `max_digits={max_digits}`; expected 1 to "
+            f"{MAX_REQUEST_BYTES // 2}."
+        )
+    pattern = f"[0-9]{{1,{max_digits}}}\\+[0-9]{{1,{max_digits}}}"
+    expected = (
+        "expected two non-negative integers of 1 to "
+        f"{max_digits} digits joined by '+', such as '123+456'"
+    )
+    zeros = "0" * (max_digits + 1)
+
+    def serve(problems):
+        problems = tf.reshape(problems, [-1])  # (batch,)
+        too_long = tf.strings.length(problems) > MAX_REQUEST_BYTES
+        # Huge strings are dropped before any regex runs over them.
+        text = tf.where(too_long, tf.constant(""), problems)
+        text = tf.strings.regex_replace(text, "[ \t]", "")
+        empty = tf.logical_and(
+            tf.equal(tf.strings.length(text), 0), tf.logical_not(too_long)
+        )
+        valid = tf.strings.regex_full_match(text, pattern)
+        text = tf.where(valid, text, tf.constant("0+0"))
+        a = tf.strings.regex_replace(text, "\\+.*", "")
+        b = tf.strings.regex_replace(text, ".*\\+", "")
+        len_a, len_b = tf.strings.length(a), tf.strings.length(b)
+        # One more column than the longest operand, for the final carry.
+        num_steps = tf.maximum(
+            tf.reduce_max(tf.concat([len_a, len_b, [1]], axis=0)) + 1, 2
+        )
+
+        def columns(number, length):
+            pad = tf.strings.substr(
+                tf.fill(tf.shape(number), zeros),
+                tf.zeros_like(length),
+                num_steps - length,
+            )
+            raw = tf.io.decode_raw(
+                tf.strings.join([pad, number]), tf.uint8
+            )  # (batch, num_steps), most significant first
+            raw = tf.reshape(raw, [-1, num_steps])
+            return tf.reverse(tf.cast(raw, tf.int32) - 48, axis=[1])
+
+        digits = tf.stack(
+            [columns(a, len_a), columns(b, len_b)], axis=-1
+        )  # (batch, num_steps, 2)
+        logits = model(digits, training=False)  # (batch, num_steps, 10)
+        answer = tf.reverse(
+            tf.argmax(logits, axis=-1, output_type=tf.int32), axis=[1]
+        )  # (batch, num_steps), most significant first
+        chars = tf.gather(tf.constant(list("0123456789")), answer)
+        answer = tf.strings.regex_replace(
+            tf.strings.reduce_join(chars, axis=1), "^0+([0-9])", "\\1"
+        )
+        error = tf.where(
+            valid,
+            tf.constant(""),
+            tf.where(
+                too_long,
+                tf.constant(
+                    f"request longer than {MAX_REQUEST_BYTES} bytes; {expected}"
+                ),
+                tf.where(
+                    empty,
+                    tf.constant(f"empty request; {expected}"),
+                    tf.constant(expected),
+                ),
+            ),
+        )
+        return {"sum": tf.where(valid, answer, tf.constant("")), "error": error}
+
+    return serve
+
+
+def build_archive(
+    model: keras.Model, max_digits: int = DEFAULT_SERVING_DIGITS
+) -> "keras.export.ExportArchive":
+    """An `ExportArchive` with the `serving_default` and `digits` signatures.
+
+    Args:
+        model: the trained adder.
+        max_digits: int, the longest operand `serving_default` accepts.
+            Defaults to `DEFAULT_SERVING_DIGITS`.
+
+    Returns:
+        `keras.export.ExportArchive`, ready for `write_out`.
+    """
+    import tensorflow as tf
+
+    require_tensorflow_backend()
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.add_endpoint(
+        "serving_default",
+        make_serving_fn(model, max_digits),
+        input_signature=[tf.TensorSpec([None], tf.string, name="problems")],
+    )
+    archive.add_endpoint(
+        "digits",
+        lambda digits: {
+            "probabilities": keras.ops.softmax(model(digits, training=False))
+        },
+        input_signature=[tf.TensorSpec([None, None, 2], tf.int32, name="digits")],
+    )
+    return archive
+
+
+def export_model(
+    model: keras.Model,
+    model_dir: str = "saved_models/addition",
+    version: int | None = None,
+    max_digits: int = DEFAULT_SERVING_DIGITS,
+):
+    """Exports `model` to `<model_dir>/<version>/` with warm-up requests.
+
+    Args:
+        model: the trained adder.
+        model_dir: str, the model's folder. Defaults to
+            `"saved_models/addition"`.
+        version: int or `None` for the next free one. Defaults to `None`.
+        max_digits: int, the longest operand served.
+            Defaults to `DEFAULT_SERVING_DIGITS`.
+
+    Returns:
+        `pathlib.Path` of the version folder.
+
+    Raises:
+        RuntimeError: "export needs KERAS_BACKEND=tensorflow" off TensorFlow.
+    """
+    require_tensorflow_backend()
+    return export_versioned(
+        build_archive(model, max_digits),
+        model_dir,
+        version=version,
+        warmup_requests=[{"problems": list(WARMUP_PROBLEMS)}],
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of `python -m apps.addition.export`."""
+    parser = argparse.ArgumentParser(
+        prog="python -m apps.addition.export",
+        description="Export a trained adder as a versioned SavedModel "
+        "(needs KERAS_BACKEND=tensorflow).",
+    )
+    parser.add_argument(
+        "--run_dir",
+        default="runs/addition",
+        help="training run to export (default: 'runs/addition')",
+    )
+    parser.add_argument(
+        "--model_dir",
+        default="saved_models/addition",
+        help="folder of versioned exports (default: 'saved_models/addition')",
+    )
+    parser.add_argument(
+        "--version",
+        type=int,
+        default=None,
+        help="version number to write (default: the next free one)",
+    )
+    parser.add_argument(
+        "--max_digits",
+        type=int,
+        default=DEFAULT_SERVING_DIGITS,
+        help="longest operand the served model accepts "
+        f"(default: {DEFAULT_SERVING_DIGITS})",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="random seed (default: 0)"
+    )
+    return parser
+
+
+def main(argv=None) -> None:
+    """Parses the command line and exports."""
+    args = build_parser().parse_args(argv)
+    keras.utils.set_random_seed(args.seed)
+    try:
+        require_tensorflow_backend()
+        model, _, _ = restore_model(args.run_dir)
+        path = export_model(model, args.model_dir, args.version, args.max_digits)
+    except (RuntimeError, ValueError, FileNotFoundError) as error:
+        raise SystemExit(str(error)) from None
+    print(f"Exported {path}")
+
+
+if __name__ == "__main__":
+    main()

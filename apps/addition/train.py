@@ -1,0 +1,415 @@
+"""Trains the adder on generated problems, checkpointing and resuming.
+
+Run directory (`--run_dir`) layout:
+
+- `config.json`: `{"model": ModelConfig fields, "train": TrainConfig fields}`;
+  `generate`, `evaluate` and `export` rebuild the model from it.
+- `checkpoints/checkpoint.json`: `{"epoch": completed epochs, "step":
+  optimizer steps, "weights": file name}`, the commit record, replaced
+  atomically after the weights it names are completely written.
+- `checkpoints/epoch_0003.weights.h5`: model and optimizer variables after
+  epoch 3 (the last two are kept).
+- `logs/`: TensorBoard summaries (`train/`, `validation/`), one point per epoch.
+
+Each epoch draws fresh problems from a generator seeded by `(seed, epoch)`, so
+a resumed run sees the same data as an uninterrupted one. Training resumes
+from the last completed epoch (an epoch is `steps_per_epoch` steps, about a
+second with the defaults); the optimizer's step count continues with it.
+
+Example:
+
+```
+python -m apps.addition.train --run_dir runs/addition --epochs 10
+```
+"""
+
+import argparse
+import dataclasses
+import importlib.util
+import json
+import os
+import pathlib
+
+import keras
+import numpy as np
+
+from apps.addition import data
+from apps.addition.model import ModelConfig, build_model, compile_model
+
+CHECKPOINT_DIR = "checkpoints"
+CHECKPOINT_STATE = "checkpoint.json"
+CONFIG_FILE = "config.json"
+KEEP_CHECKPOINTS = 2
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """How to train the adder; saved in the run's `config.json`.
+
+    Args:
+        run_dir: str, folder for config, checkpoints and TensorBoard logs.
+            Defaults to `"runs/addition"`.
+        max_digits: int, longest operand seen in training. Defaults to `3`.
+        epochs: int, total epochs (a resumed run trains up to this).
+            Defaults to `10`.
+        steps_per_epoch: int, optimizer steps per epoch. Defaults to `100`.
+        batch_size: int, problems per step. Defaults to `128`.
+        learning_rate: float, Adam learning rate. Defaults to `0.01`.
+        validation_examples: int, held-out problems scored after each
+            epoch. Defaults to `1000`.
+        seed: int, seeds data generation and weight initialisation.
+            Defaults to `0`.
+        export_dir: str, where `train` exports versioned SavedModels
+            (`<export_dir>/<version>/`); empty to skip.
+            Defaults to `"saved_models/addition"`.
+    """
+
+    run_dir: str = "runs/addition"  # config, checkpoints, TensorBoard logs
+    max_digits: int = 3  # longest operand seen in training
+    epochs: int = 10  # total epochs; a resumed run trains up to this
+    steps_per_epoch: int = 100  # optimizer steps per epoch
+    batch_size: int = 128  # problems per step
+    learning_rate: float = 0.01  # Adam learning rate
+    validation_examples: int = 1000  # held-out problems scored per epoch
+    seed: int = 0  # data generation and weight initialisation
+    export_dir: str = "saved_models/addition"  # "" skips the export
+
+    def __post_init__(self):
+        if not self.run_dir:
+            raise ValueError(
+                "Received `run_dir=''`; expected a folder such as "
+                "'runs/addition'."
+            )
+        data.num_steps_for(self.max_digits)  # validates max_digits
+        for name in ("epochs", "steps_per_epoch", "batch_size"):
+            if getattr(self, name) < 1:
+                raise ValueError(
+                    f"Received `{name}={getattr(self, name)}`; expected a "
+                    "positive integer."
+                )
+        if not self.learning_rate > 0:
+            raise ValueError(
+                f"Received `learning_rate={self.learning_rate}`; expected a "
+                "positive number."
+            )
+        if self.validation_examples < 0:
+            raise ValueError(
+                f"Received `validation_examples={self.validation_examples}`;"
+                " expected >= 0."
+            )
+
+
+def write_json_atomic(path: os.PathLike, payload: dict) -> None:
+    """Writes JSON to `path` via a temporary file and `os.replace`."""
+    path = pathlib.Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, path)
+
+
+def save_config(
+    run_dir: os.PathLike, model_config: ModelConfig, train_config: TrainConfig
+) -> None:
+    """Writes both configs to `<run_dir>/config.json`."""
+    pathlib.Path(run_dir).mkdir(parents=True, exist_ok=True)
+    write_json_atomic(
+        pathlib.Path(run_dir) / CONFIG_FILE,
+        {
+            "model": dataclasses.asdict(model_config),
+            "train": dataclasses.asdict(train_config),
+        },
+    )
+
+
+def load_config(run_dir: os.PathLike) -> tuple[ModelConfig, TrainConfig]:
+    """Reads `<run_dir>/config.json` written by `train`.
+
+    Raises:
+        FileNotFoundError: if the run directory holds no `config.json`.
+    """
+    path = pathlib.Path(run_dir) / CONFIG_FILE
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"Received `run_dir={str(run_dir)!r}`, which holds no "
+            f"{CONFIG_FILE}; pass the --run_dir of a `python -m "
+            "apps.addition.train` run."
+        )
+    payload = json.loads(path.read_text())
+    return ModelConfig(**payload["model"]), TrainConfig(**payload["train"])
+
+
+def read_checkpoint_state(run_dir: os.PathLike) -> dict | None:
+    """Returns the committed checkpoint record, or `None` when there is none."""
+    path = pathlib.Path(run_dir) / CHECKPOINT_DIR / CHECKPOINT_STATE
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text())
+
+
+def save_checkpoint(model: keras.Model, run_dir: os.PathLike, epoch: int):
+    """Saves model and optimizer variables after `epoch` completed epochs.
+
+    The weights go to a temporary file that is renamed into place, then the
+    `checkpoint.json` record naming them is replaced the same way, so an
+    interruption at any moment leaves the previous checkpoint usable.
+
+    Args:
+        model: the compiled model being trained.
+        run_dir: the run directory.
+        epoch: int, number of completed epochs.
+
+    Returns:
+        `pathlib.Path` of the weights file.
+    """
+    folder = pathlib.Path(run_dir) / CHECKPOINT_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"epoch_{epoch:04d}.weights.h5"
+    tmp = folder / f".tmp_{name}"
+    model.save_weights(tmp, overwrite=True)
+    os.replace(tmp, folder / name)
+    step = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
+    write_json_atomic(
+        folder / CHECKPOINT_STATE,
+        {"epoch": epoch, "step": step, "weights": name},
+    )
+    old = sorted(folder.glob("epoch_*.weights.h5"))[:-KEEP_CHECKPOINTS]
+    for path in old:
+        path.unlink(missing_ok=True)
+    return folder / name
+
+
+def restore_checkpoint(model: keras.Model, run_dir: os.PathLike) -> int:
+    """Loads the latest checkpoint into `model`; returns completed epochs.
+
+    Optimizer variables are restored too when `model` is compiled.
+    Returns `0` and leaves `model` untouched when there is no checkpoint.
+    """
+    state = read_checkpoint_state(run_dir)
+    if state is None:
+        return 0
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None and not optimizer.built:
+        optimizer.build(model.trainable_variables)
+    path = pathlib.Path(run_dir) / CHECKPOINT_DIR / state["weights"]
+    model.load_weights(path)
+    return int(state["epoch"])
+
+
+def restore_model(
+    run_dir: os.PathLike,
+) -> tuple[keras.Model, ModelConfig, TrainConfig]:
+    """Rebuilds a trained model from `config.json` and its latest checkpoint.
+
+    Args:
+        run_dir: the `--run_dir` of a training run.
+
+    Returns:
+        `(model, model_config, train_config)`; the model is not compiled.
+
+    Raises:
+        FileNotFoundError: if the run has no config or no checkpoint yet.
+    """
+    model_config, train_config = load_config(run_dir)
+    model = build_model(model_config)
+    if read_checkpoint_state(run_dir) is None:
+        raise FileNotFoundError(
+            f"Received `run_dir={str(run_dir)!r}`, which has no checkpoint "
+            "yet; train at least one epoch first."
+        )
+    restore_checkpoint(model, run_dir)
+    return model, model_config, train_config
+
+
+def epoch_problems(
+    config: TrainConfig, epoch: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The training inputs and targets of one epoch, drawn from `(seed, epoch)`."""
+    rng = np.random.default_rng(
+        np.random.SeedSequence(config.seed, spawn_key=(1, epoch))
+    )
+    a, b = data.sample_operands(
+        rng, config.steps_per_epoch * config.batch_size, config.max_digits
+    )
+    return data.encode(a, b, data.num_steps_for(config.max_digits))
+
+
+def validation_problems(config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Held-out problems (never trained on) scored after every epoch."""
+    rng = np.random.default_rng(
+        np.random.SeedSequence(config.seed, spawn_key=(0,))
+    )
+    a, b = data.sample_operands(
+        rng, config.validation_examples, config.max_digits, held_out=True
+    )
+    return data.encode(a, b, data.num_steps_for(config.max_digits))
+
+
+def _tensorboard_available() -> bool:
+    """Keras' TensorBoard callback needs both tensorflow and tensorboard."""
+    return all(
+        importlib.util.find_spec(name) is not None
+        for name in ("tensorflow", "tensorboard")
+    )
+
+
+def _check_same_model(run_dir: os.PathLike, model_config: ModelConfig):
+    saved_model_config, _ = load_config(run_dir)
+    if saved_model_config != model_config:
+        raise ValueError(
+            f"Received a model config {model_config} for `run_dir="
+            f"{str(run_dir)!r}`, which was trained with {saved_model_config}."
+            " Pass the same model flags to resume, or a new --run_dir."
+        )
+
+
+def fit_epochs(
+    model: keras.Model,
+    train_config: TrainConfig,
+    initial_epoch: int,
+    verbose="auto",
+) -> None:
+    """Fits epochs `initial_epoch .. epochs - 1`, checkpointing after each.
+
+    Each epoch is its own `fit` call on freshly drawn problems, so the data
+    of epoch `e` depends only on `(seed, e)` and a resumed run matches an
+    uninterrupted one.
+
+    Args:
+        model: the compiled adder.
+        train_config: `TrainConfig`.
+        initial_epoch: int, completed epochs (from `restore_checkpoint`).
+        verbose: Keras `fit` verbosity. Defaults to `"auto"`.
+    """
+    run_dir = pathlib.Path(train_config.run_dir)
+    validation = None
+    if train_config.validation_examples:
+        validation = validation_problems(train_config)
+    has_tensorboard = _tensorboard_available()
+    if not has_tensorboard:
+        print("TensorBoard logs off: `pip install tensorboard` to get them.")
+    for epoch in range(initial_epoch, train_config.epochs):
+        inputs, targets = epoch_problems(train_config, epoch)
+        callbacks = []
+        if has_tensorboard:
+            # A fresh callback per epoch: TensorBoard closes its writers at
+            # the end of every `fit` call.
+            callbacks.append(
+                keras.callbacks.TensorBoard(
+                    log_dir=str(run_dir / "logs"), write_graph=False
+                )
+            )
+        model.fit(
+            inputs,
+            targets,
+            batch_size=train_config.batch_size,
+            epochs=epoch + 1,
+            initial_epoch=epoch,
+            validation_data=validation,
+            shuffle=False,
+            callbacks=callbacks,
+            verbose=verbose,
+        )
+        save_checkpoint(model, run_dir, epoch + 1)
+
+
+def _export(model: keras.Model, train_config: TrainConfig) -> None:
+    """Exports after training; off TensorFlow, says how to export later."""
+    if keras.backend.backend() != "tensorflow":
+        print(
+            "Skipping the export: export needs KERAS_BACKEND=tensorflow. "
+            "Run `KERAS_BACKEND=tensorflow python -m apps.addition.export "
+            f"--run_dir {train_config.run_dir} --model_dir "
+            f"{train_config.export_dir}`."
+        )
+        return
+    from apps.addition.export import export_model
+
+    print(f"Exported {export_model(model, train_config.export_dir)}")
+
+
+def train(
+    model_config: ModelConfig, train_config: TrainConfig, verbose="auto"
+) -> keras.Model:
+    """Trains (or resumes) the adder, then exports it when configured.
+
+    Args:
+        model_config: `ModelConfig`.
+        train_config: `TrainConfig`.
+        verbose: Keras `fit` verbosity. Defaults to `"auto"` (progress bar).
+
+    Returns:
+        The trained `keras.Model`.
+    """
+    run_dir = pathlib.Path(train_config.run_dir)
+    if (run_dir / CONFIG_FILE).is_file():
+        _check_same_model(run_dir, model_config)
+    save_config(run_dir, model_config, train_config)
+
+    model = build_model(model_config)
+    compile_model(model, train_config.learning_rate)
+    initial_epoch = restore_checkpoint(model, run_dir)
+    if initial_epoch:
+        print(
+            f"Resuming {run_dir} after epoch {initial_epoch} "
+            f"(step {int(keras.ops.convert_to_numpy(model.optimizer.iterations))})."
+        )
+    fit_epochs(model, train_config, initial_epoch, verbose)
+    if train_config.export_dir:
+        _export(model, train_config)
+    return model
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of `python -m apps.addition.train`."""
+    model_defaults, train_defaults = ModelConfig(), TrainConfig()
+    parser = argparse.ArgumentParser(
+        prog="python -m apps.addition.train",
+        description="Train an LSTM to add integers digit by digit "
+        "(seed notes: learning to carry), then export a SavedModel.",
+    )
+    for field in dataclasses.fields(TrainConfig):
+        parser.add_argument(
+            f"--{field.name}",
+            type=field.type if field.type in (int, float) else str,
+            default=getattr(train_defaults, field.name),
+            help=f"{_help(TrainConfig, field.name)} "
+            f"(default: {getattr(train_defaults, field.name)!r})",
+        )
+    for field in dataclasses.fields(ModelConfig):
+        parser.add_argument(
+            f"--{field.name}",
+            type=int,
+            default=getattr(model_defaults, field.name),
+            help=f"{_help(ModelConfig, field.name)} "
+            f"(default: {getattr(model_defaults, field.name)!r})",
+        )
+    return parser
+
+
+def _help(config_cls, name: str) -> str:
+    """The one-line help of a config field, from its `Args:` docstring."""
+    doc = config_cls.__doc__ or ""
+    marker = f"{name}: "
+    start = doc.find(marker)
+    if start < 0:
+        return name
+    text = doc[start + len(marker) :].split("Defaults to")[0]
+    return " ".join(text.split()).rstrip(".")
+
+
+def main(argv=None) -> None:
+    """Parses the command line and trains."""
+    args = vars(build_parser().parse_args(argv))
+    model_names = {f.name for f in dataclasses.fields(ModelConfig)}
+    model_config = ModelConfig(
+        **{k: v for k, v in args.items() if k in model_names}
+    )
+    train_config = TrainConfig(
+        **{k: v for k, v in args.items() if k not in model_names}
+    )
+    keras.utils.set_random_seed(train_config.seed)
+    train(model_config, train_config)
+
+
+if __name__ == "__main__":
+    main()
