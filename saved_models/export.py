@@ -74,9 +74,24 @@ def next_version(model_dir: os.PathLike) -> int:
     return versions[-1] + 1 if versions else 1
 
 
+def serving_save_options():
+    """`tf.saved_model.SaveOptions` for a serving-only SavedModel.
+
+    Custom gradients are left out: serving never differentiates, and the
+    backward loops of `rnn_layers`' fused layers are XLA-compiled functions,
+    which TF Serving runs only when started with
+    `--xla_cpu_compilation_enabled` (and cannot run at all on some builds).
+    """
+    import tensorflow as tf
+
+    return tf.saved_model.SaveOptions(experimental_custom_gradients=False)
+
+
 def _write(archive_or_writer: Writer, path: str) -> None:
     if hasattr(archive_or_writer, "write_out"):
-        archive_or_writer.write_out(path, verbose=False)
+        archive_or_writer.write_out(
+            path, options=serving_save_options(), verbose=False
+        )
     elif callable(archive_or_writer):
         archive_or_writer(path)
     else:

@@ -104,7 +104,13 @@ class GRUCell(RecurrentCell):
         return h, [h]
 
     def fused_recurrence(
-        self, projected, initial_state, mask, recurrent_mask, matmul_dtype
+        self,
+        projected,
+        initial_state,
+        mask,
+        recurrent_mask,
+        matmul_dtype,
+        compile_forward,
     ):
         h_seq, h_last = gru_recurrence(
             projected,
@@ -117,6 +123,7 @@ class GRUCell(RecurrentCell):
             activation=self.activation,
             recurrent_activation=self.recurrent_activation,
             matmul_dtype=matmul_dtype,
+            compile_forward=compile_forward,
         )
         return h_seq, [h_last]
 

@@ -99,7 +99,13 @@ class LSTMCell(RecurrentCell):
         return h, [h, c]
 
     def fused_recurrence(
-        self, projected, initial_state, mask, recurrent_mask, matmul_dtype
+        self,
+        projected,
+        initial_state,
+        mask,
+        recurrent_mask,
+        matmul_dtype,
+        compile_forward,
     ):
         h_seq, h_last, c_last = lstm_recurrence(
             projected,
@@ -111,6 +117,7 @@ class LSTMCell(RecurrentCell):
             activation=self.activation,
             recurrent_activation=self.recurrent_activation,
             matmul_dtype=matmul_dtype,
+            compile_forward=compile_forward,
         )
         return h_seq, [h_last, c_last]
 

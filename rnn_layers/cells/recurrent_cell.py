@@ -166,7 +166,13 @@ class RecurrentCell(keras.layers.Layer, DropoutMasks):
         return self.bias
 
     def fused_recurrence(
-        self, projected, initial_state, mask, recurrent_mask, matmul_dtype
+        self,
+        projected,
+        initial_state,
+        mask,
+        recurrent_mask,
+        matmul_dtype,
+        compile_forward,
     ):
         """Runs the recurrence over projected inputs (subclasses implement).
 
@@ -176,6 +182,8 @@ class RecurrentCell(keras.layers.Layer, DropoutMasks):
             mask: float32 `(time, batch, 1)` or `None`.
             recurrent_mask: float32 `(batch, units)` or `None`.
             matmul_dtype: operand dtype of the matmuls.
+            compile_forward: whether the forward loop may be XLA-compiled
+                (training graphs only, never serving graphs).
 
         Returns:
             `(hidden_sequence, final_states)`.
@@ -225,6 +233,7 @@ class RecurrentCell(keras.layers.Layer, DropoutMasks):
             step_mask,
             recurrent_dropout_mask(self, training, ops.shape(sequences)[0]),
             matmul_dtype_for(self.compute_dtype),
+            compile_forward=training is True,
         )
         last_output, outputs = sequence_outputs(
             hidden_sequence, step_mask, self.compute_dtype

@@ -61,7 +61,13 @@ class SimpleRNNCell(RecurrentCell):
         return h, [h]
 
     def fused_recurrence(
-        self, projected, initial_state, mask, recurrent_mask, matmul_dtype
+        self,
+        projected,
+        initial_state,
+        mask,
+        recurrent_mask,
+        matmul_dtype,
+        compile_forward,
     ):
         h_seq, h_last = simple_rnn_recurrence(
             projected,
@@ -71,6 +77,7 @@ class SimpleRNNCell(RecurrentCell):
             recurrent_mask=recurrent_mask,
             activation=self.activation,
             matmul_dtype=matmul_dtype,
+            compile_forward=compile_forward,
         )
         return h_seq, [h_last]
 

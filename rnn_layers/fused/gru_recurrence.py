@@ -34,6 +34,7 @@ def gru_recurrence(
     activation=ops.tanh,
     recurrent_activation=ops.sigmoid,
     matmul_dtype="float32",
+    compile_forward=False,
 ):
     """Runs the GRU recurrence over time-major projected inputs.
 
@@ -50,7 +51,10 @@ def gru_recurrence(
         activation: candidate activation. Defaults to tanh.
         recurrent_activation: gate activation. Defaults to sigmoid.
         matmul_dtype: dtype of the matmul operands. Defaults to `"float32"`.
-
+        compile_forward: whether the forward loop is XLA-compiled on
+            TensorFlow: training graphs do, inference and serving graphs must
+            not (see `time_scan`). The backward loop, which only training
+            graphs hold, always is. Defaults to `False`.
     Returns:
         `(hidden_sequence, h_last)`.
 
@@ -109,6 +113,7 @@ def gru_recurrence(
             forward_after if reset_after else forward_before,
             h_init,
             loop_inputs,
+            compile_loop=compile_forward,
         )
 
         def grad(*upstream):
@@ -199,6 +204,7 @@ def gru_recurrence(
                 d_h_last,
                 (d_h_seq, h_factors, z) + m_seqs,
                 reverse=True,
+                compile_loop=True,
             )
             tiled = ops.concatenate([dh_steps, dh_steps, dh_steps], axis=-1)
             return tiled * x_factors, tiled * h_factors, dh0
@@ -226,6 +232,7 @@ def gru_recurrence(
                 d_h_last,
                 (d_h_seq, a, b_z, e, z, r) + m_seqs,
                 reverse=True,
+                compile_loop=True,
             )
             return d_xw, dh0
 

@@ -28,6 +28,7 @@ def lstm_recurrence(
     activation=ops.tanh,
     recurrent_activation=ops.sigmoid,
     matmul_dtype="float32",
+    compile_forward=False,
 ):
     """Runs the LSTM recurrence over time-major projected inputs.
 
@@ -45,7 +46,10 @@ def lstm_recurrence(
         matmul_dtype: dtype of the matmul operands (`"float32"` or
             `"bfloat16"`); states and gates stay float32. Defaults to
             `"float32"`.
-
+        compile_forward: whether the forward loop is XLA-compiled on
+            TensorFlow: training graphs do, inference and serving graphs must
+            not (see `time_scan`). The backward loop, which only training
+            graphs hold, always is. Defaults to `False`.
     Returns:
         `(hidden_sequence, h_last, c_last)`: `(time, batch, units)` hidden
         states (carried through masked steps) and the final states.
@@ -88,7 +92,10 @@ def lstm_recurrence(
 
         loop_inputs = (xw, m_seq) if masked else (xw,)
         (h_last, c_last), (h_seq, c_seq, s_seq, g_seq) = time_scan(
-            forward_step, (h_init, c_init), loop_inputs,
+            forward_step,
+            (h_init, c_init),
+            loop_inputs,
+            compile_loop=compile_forward,
         )
 
         def grad(*upstream):
@@ -142,6 +149,7 @@ def lstm_recurrence(
                 (d_h_last, d_c_last),
                 loop_inputs + (m_seq,) if masked else loop_inputs,
                 reverse=True,
+                compile_loop=True,
             )
             h_prev_seq = ops.concatenate([h_init[None], h_seq[:-1]], axis=0)
             if dropped:

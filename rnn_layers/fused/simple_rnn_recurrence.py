@@ -21,6 +21,7 @@ def simple_rnn_recurrence(
     recurrent_mask=None,
     activation=ops.tanh,
     matmul_dtype="float32",
+    compile_forward=False,
 ):
     """Runs the simple RNN recurrence over time-major projected inputs.
 
@@ -34,7 +35,10 @@ def simple_rnn_recurrence(
             Defaults to `None`.
         activation: the state activation. Defaults to tanh.
         matmul_dtype: dtype of the matmul operands. Defaults to `"float32"`.
-
+        compile_forward: whether the forward loop is XLA-compiled on
+            TensorFlow: training graphs do, inference and serving graphs must
+            not (see `time_scan`). The backward loop, which only training
+            graphs hold, always is. Defaults to `False`.
     Returns:
         `(hidden_sequence, h_last)`.
 
@@ -70,6 +74,7 @@ def simple_rnn_recurrence(
             forward_step,
             h_init,
             (xw, m_seq) if masked else (xw,),
+            compile_loop=compile_forward,
         )
 
         def grad(*upstream):
@@ -93,6 +98,7 @@ def simple_rnn_recurrence(
                 d_h_last,
                 loop_inputs + (m_seq,) if masked else loop_inputs,
                 reverse=True,
+                compile_loop=True,
             )
             h_prev_seq = ops.concatenate([h_init[None], h_seq[:-1]], axis=0)
             if dropped:

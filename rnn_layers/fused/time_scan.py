@@ -5,12 +5,12 @@ from keras import ops
 from keras import tree
 
 
-def _tensorflow_scan(step, carry, sequences, reverse):
+def _tensorflow_scan(step, carry, sequences, reverse, compile_loop):
     # `keras.ops.scan` on TensorFlow requires the per-step outputs to match
     # the carry's structure; this loop has no such limit.
     import tensorflow as tf
 
-    if tf.inside_function():
+    if compile_loop and tf.inside_function():
         compiled = tf.function(_tensorflow_loop, jit_compile=True)
         return compiled(step, carry, sequences, reverse)
     return _tensorflow_loop(step, carry, sequences, reverse)
@@ -55,15 +55,12 @@ def _tensorflow_loop(step, carry, sequences, reverse):
     return carry, tree.pack_sequence_as(probe_outputs, stacked)
 
 
-def time_scan(step, carry, sequences, reverse=False):
+def time_scan(step, carry, sequences, reverse=False, compile_loop=False):
     """Runs `step` over the leading (time) axis of `sequences`.
 
-    On TensorFlow a `tf.while_loop` over TensorArrays, compiled with XLA
-    inside a graph: XLA fuses each step's elementwise ops and ran the small
-    per-step matmuls ~1.4x faster on CPU than TensorFlow's executor (the
-    large matmuls around the loops stay outside, where oneDNN is ~2x faster
-    than XLA's CPU dot). On other backends `keras.ops.scan` (`lax.scan` on
-    JAX, already compiled).
+    On TensorFlow a `tf.while_loop` over TensorArrays, optionally compiled
+    with XLA inside a graph; on other backends `keras.ops.scan` (`lax.scan`
+    on JAX, compiled with the rest of the step).
 
     Args:
         step: callable `(carry, inputs_t) -> (new_carry, outputs_t)`, where
@@ -73,11 +70,21 @@ def time_scan(step, carry, sequences, reverse=False):
         reverse: whether to run from the last timestep to the first; the
             stacked outputs keep the time order of `sequences`. Defaults to
             `False`.
+        compile_loop: whether to compile the TensorFlow loop with XLA when
+            inside a graph. XLA fuses each step's elementwise ops and ran the
+            small per-step matmuls ~1.4x faster on CPU than TensorFlow's
+            executor (the large matmuls around the loops stay outside, where
+            oneDNN is ~2x faster than XLA's CPU dot). Serving graphs must not
+            hold XLA functions: TF Serving runs them only with
+            `--xla_cpu_compilation_enabled`, and not at all on some builds.
+            Defaults to `False`.
 
     Returns:
         `(final_carry, stacked_outputs)`, the outputs stacked on axis 0.
     """
     sequences = tuple(sequences)
     if keras.backend.backend() == "tensorflow":
-        return _tensorflow_scan(step, carry, sequences, reverse)
+        return _tensorflow_scan(
+            step, carry, sequences, reverse, compile_loop
+        )
     return ops.scan(step, carry, sequences, reverse=reverse)

@@ -26,9 +26,9 @@ def outputs_and_gradients(layer, inputs, mask=None, initial_state=None,
         inputs: NumPy `(batch, time, features)`.
         mask: optional NumPy `(batch, time)` boolean mask.
         initial_state: optional list of NumPy initial states.
-        jit: whether to compile the computation (`tf.function` with
-            `jit_compile=False`, so the fused loops take their graph path, or
-            `jax.jit`). Defaults to `False`.
+        jit: whether to compile the computation as a training graph
+            (`training=True` inside `tf.function`, where the fused forward
+            loop is XLA-compiled, or `jax.jit`). Defaults to `False`.
 
     Returns:
         `(outputs, gradients)`, lists of NumPy arrays.
@@ -42,7 +42,7 @@ def outputs_and_gradients(layer, inputs, mask=None, initial_state=None,
                 tape.watch(x)
                 tape.watch(init)
                 outputs = layer(
-                    x, mask=mask, initial_state=init or None
+                    x, mask=mask, initial_state=init or None, training=jit
                 )
                 loss = _loss(outputs)
             grads = tape.gradient(loss, [x] + init + layer.trainable_weights)
@@ -62,7 +62,7 @@ def outputs_and_gradients(layer, inputs, mask=None, initial_state=None,
         def compute(x, init, weights):
             outputs, _ = layer.stateless_call(
                 weights, non_trainable, x, mask=mask,
-                initial_state=init or None,
+                initial_state=init or None, training=jit,
             )
             return _loss(outputs), outputs
 

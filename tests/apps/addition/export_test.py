@@ -49,6 +49,9 @@ print(json.dumps({
     "repo_modules": [m for m in ("rnn_layers", "apps") if m in sys.modules],
     "ops": sorted({n.op for f in served.signatures["serving_default"]
                    .graph.as_graph_def().library.function for n in f.node_def}),
+    "xla_functions": [f.signature.name for f in served.signatures[
+        "serving_default"].graph.as_graph_def().library.function
+        if f.attr["_XlaMustCompile"].b],
 }))
 """
 
@@ -85,6 +88,8 @@ def test_reload_in_fresh_tensorflow_process_matches_reference(exported, tmp_path
     np.testing.assert_allclose(answer["probabilities"], reference_probs, atol=1e-5)
     assert answer["repo_modules"] == []
     assert not [op for op in answer["ops"] if "Cudnn" in op]
+    # TF Serving runs XLA-compiled functions only when started with a flag.
+    assert answer["xla_functions"] == []
 
 
 @requires_tf
