@@ -1,4 +1,4 @@
-"""Attention over memories: Bahdanau, Luong, the cell wrapper, Graves' window."""
+"""Attention over memories: Bahdanau, Luong, cell wrapper, Graves' window."""
 
 from rnn_layers.attention.attention_wrapper import AttentionWrapper
 from rnn_layers.attention.bahdanau_attention import BahdanauAttention

@@ -191,7 +191,8 @@ class AttentionWrapper(keras.layers.Layer):
     def _build_attention(self, batch=None):
         if not self.attention.built:
             self.attention.build(
-                (batch, self._cell_output_size), (batch, None, self.memory_depth)
+                (batch, self._cell_output_size),
+                (batch, None, self.memory_depth),
             )
 
     def prepare_constants(self, memory, memory_mask=None):

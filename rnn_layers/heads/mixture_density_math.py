@@ -176,7 +176,9 @@ def sample_mixture(params, num_components, bias=0.0, seed=None):
     batch = ops.shape(params)[0]
     z = keras.random.normal((batch, 2), seed=seed)  # (batch, 2)
     x1 = mu1 + sigma1 * z[:, 0]
-    x2 = mu2 + sigma2 * (rho * z[:, 0] + ops.sqrt(1.0 - ops.square(rho)) * z[:, 1])
+    x2 = mu2 + sigma2 * (
+        rho * z[:, 0] + ops.sqrt(1.0 - ops.square(rho)) * z[:, 1]
+    )  # correlated second coordinate
     u = keras.random.uniform((batch,), seed=seed)
     pen = ops.cast(u < ops.sigmoid(e_logit), "float32")
     return ops.stack([x1, x2, pen], axis=-1)

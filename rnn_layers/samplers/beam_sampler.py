@@ -24,6 +24,9 @@ class BeamSampler(Sampler):
     is finished). Prompt tokens (`mask`) are forced on every beam and add
     nothing to the score. With `num_beams=1` the result equals greedy
     decoding. Short name `"beam"`. See `Sampler` for the call arguments.
+    `next` sees `batch * num_beams` rows: tensors it reads from outside the
+    cache, such as an attention memory, must be laid out with
+    `expand_to_beams` first.
 
     Args:
         num_beams: positive int. Defaults to `4`.
@@ -85,6 +88,21 @@ class BeamSampler(Sampler):
         return ops.where(
             finished[:, None], only(ops.full_like(prompt_token, pad_token_id)),
             log_probs,
+        )
+
+    def expand_to_beams(self, inputs):
+        """Repeats per-example tensors for the beams, `(batch, ...)` ->
+        `(batch * num_beams, ...)`, rows ordered `batch_index * beams + beam`.
+
+        A `next` that reads tensors other than the cache (an attention
+        memory, its mask and keys) must see them with this layout; beams of
+        one example are only ever reordered among themselves, so these
+        tensors never need gathering. Nested structures are mapped.
+        """
+        return keras.tree.map_structure(
+            lambda x: sm.repeat_beams(ops.convert_to_tensor(x),
+                                      self.num_beams),
+            inputs,
         )
 
     def _penalty(self, lengths):

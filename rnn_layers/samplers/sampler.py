@@ -44,8 +44,9 @@ class Sampler:
 
     The whole loop traces in `tf.function` and `jax.jit`, so it exports in
     one SavedModel graph. Build the layers `next` uses before decoding (call
-    them once): JAX cannot create variables inside the traced loop. Randomness is stateless inside the loop: the seed
-    state is a loop variable. Pass `seed` (an int or a scalar int tensor,
+    them once): JAX cannot create variables inside the traced loop.
+    Randomness is stateless inside the loop: the seed state is a loop
+    variable. Pass `seed` (an int or a scalar int tensor,
     e.g. an export signature input) for reproducible or traced generation.
 
     Args:
