@@ -1,33 +1,34 @@
-"""Keras 3 recurrent layers: fast LSTM/GRU, cell variants, structures.
+"""Keras 3 recurrent layers: fast LSTM/GRU, cell variants, structures,
+attention, output heads and samplers.
 
 Everything public is re-exported here; import it as
 `from rnn_layers import LSTM`.
 """
 
-from rnn_layers.cells import GRUCell
 from rnn_layers.cells import CIFGLSTMCell
+from rnn_layers.cells import GRUCell
 from rnn_layers.cells import IndRNNCell
+from rnn_layers.cells import LSTMCell
 from rnn_layers.cells import LayerNormGRUCell
 from rnn_layers.cells import LayerNormLSTMCell
+from rnn_layers.cells import NARXCell
 from rnn_layers.cells import NoForgetGateLSTMCell
 from rnn_layers.cells import OutputFeedbackRNNCell
 from rnn_layers.cells import PeepholeLSTMCell
+from rnn_layers.cells import RecurrentCell
+from rnn_layers.cells import SimpleRNNCell
 from rnn_layers.layers import CIFGLSTM
+from rnn_layers.layers import CellLayer
+from rnn_layers.layers import GRU
 from rnn_layers.layers import IndRNN
+from rnn_layers.layers import LSTM
 from rnn_layers.layers import LayerNormGRU
 from rnn_layers.layers import LayerNormLSTM
 from rnn_layers.layers import NoForgetGateLSTM
 from rnn_layers.layers import OutputFeedbackRNN
 from rnn_layers.layers import PeepholeLSTM
-from rnn_layers.cells import LSTMCell
-from rnn_layers.cells import RecurrentCell
-from rnn_layers.cells import SimpleRNNCell
-from rnn_layers.layers import GRU
-from rnn_layers.layers import LSTM
 from rnn_layers.layers import RNN
-from rnn_layers.layers import CellLayer
 from rnn_layers.layers import SimpleRNN
-from rnn_layers.cells import NARXCell
 from rnn_layers.structures import GraphNetwork
 from rnn_layers.structures import GraphReadout
 from rnn_layers.structures import NARX
@@ -38,7 +39,6 @@ from rnn_layers.structures import TreeLSTM
 from rnn_layers.structures import TreeRNN
 from rnn_layers.structures import encode_trees
 from rnn_layers.structures import parse_ptb_tree
-from rnn_layers import samplers
 from rnn_layers.attention import AttentionWrapper
 from rnn_layers.attention import BahdanauAttention
 from rnn_layers.attention import GaussianWindow
@@ -54,60 +54,65 @@ from rnn_layers.samplers import RandomSampler
 from rnn_layers.samplers import Sampler
 from rnn_layers.samplers import TopKSampler
 from rnn_layers.samplers import TopPSampler
+from rnn_layers.samplers import deserialize
+from rnn_layers.samplers import get
 from rnn_layers.samplers import recurrent_next
+from rnn_layers.samplers import serialize
+from rnn_layers import samplers
 
 __all__ = [
-    "CIFGLSTMCell",
-    "IndRNNCell",
-    "LayerNormGRUCell",
-    "LayerNormLSTMCell",
-    "NoForgetGateLSTMCell",
-    "OutputFeedbackRNNCell",
-    "PeepholeLSTMCell",
-    "NARXCell",
-    "CIFGLSTM",
-    "IndRNN",
-    "LayerNormGRU",
-    "LayerNormLSTM",
-    "NoForgetGateLSTM",
-    "OutputFeedbackRNN",
-    "PeepholeLSTM",
-    # Structures (issue 4).
-    "GraphNetwork",
-    "GraphReadout",
-    "NARX",
-    "Seq2Seq",
-    "StackedRNN",
-    "TimeDelay",
-    "TreeLSTM",
-    "TreeRNN",
-    "encode_trees",
-    "parse_ptb_tree",
-    "CellLayer",
-    "GRU",
-    "GRUCell",
-    "LSTM",
-    "LSTMCell",
-    "RNN",
-    "RecurrentCell",
-    "SimpleRNN",
-    "SimpleRNNCell",
-    # Attention, heads and decoding (issue 5).
     "AttentionWrapper",
     "BahdanauAttention",
     "BeamSampler",
+    "CellLayer",
+    "CIFGLSTM",
+    "CIFGLSTMCell",
     "CRF",
-    "GaussianWindow",
-    "GreedySampler",
-    "LuongAttention",
-    "MixtureDensity",
-    "RandomSampler",
-    "Sampler",
-    "TopKSampler",
-    "TopPSampler",
     "ctc_decode",
     "ctc_loss",
+    "deserialize",
+    "encode_trees",
+    "GaussianWindow",
+    "get",
+    "GraphNetwork",
+    "GraphReadout",
+    "GreedySampler",
+    "GRU",
+    "GRUCell",
+    "IndRNN",
+    "IndRNNCell",
+    "LayerNormGRU",
+    "LayerNormGRUCell",
+    "LayerNormLSTM",
+    "LayerNormLSTMCell",
+    "LSTM",
+    "LSTMCell",
+    "LuongAttention",
     "masked_sequence_loss",
+    "MixtureDensity",
+    "NARX",
+    "NARXCell",
+    "NoForgetGateLSTM",
+    "NoForgetGateLSTMCell",
+    "OutputFeedbackRNN",
+    "OutputFeedbackRNNCell",
+    "parse_ptb_tree",
+    "PeepholeLSTM",
+    "PeepholeLSTMCell",
+    "RandomSampler",
     "recurrent_next",
+    "RecurrentCell",
+    "RNN",
+    "Sampler",
     "samplers",
+    "Seq2Seq",
+    "serialize",
+    "SimpleRNN",
+    "SimpleRNNCell",
+    "StackedRNN",
+    "TimeDelay",
+    "TopKSampler",
+    "TopPSampler",
+    "TreeLSTM",
+    "TreeRNN",
 ]

@@ -1,9 +1,11 @@
 """LSTM cell with coupled input and forget gates (CIFG)."""
 
 import keras
+from keras import activations
 from keras import ops
 
 from rnn_layers.cells.recurrent_cell import RecurrentCell
+from rnn_layers.fused.lstm_recurrence import lstm_recurrence
 
 
 @keras.saving.register_keras_serializable(package="rnn_layers")
@@ -23,6 +25,10 @@ class CIFGLSTMCell(RecurrentCell):
     c_t = f_t * c_{t-1} + i_t * c~_t
     h_t = o_t * tanh(c_t)
     ```
+
+    `rnn_layers.RNN` runs it on the fused LSTM loop as an LSTM with tied
+    forget-gate weights (`fused_input_weights`, `fused_recurrence`), at the
+    cost of one LSTM step; stepping the cell gives the same numbers.
 
     The weights have Keras' names; their `3 * units` columns hold the gates
     in the order i, c, o (Keras' LSTM order without f).
@@ -86,3 +92,53 @@ class CIFGLSTMCell(RecurrentCell):
         c = (1.0 - i) * c_tm1 + i * self.activation(z_c)
         h = o * self.activation(c)
         return h, [h, c]
+
+    def _check_fusable(self):
+        if activations.serialize(self.recurrent_activation) != "sigmoid":
+            raise NotImplementedError(
+                f"{type(self).__name__}'s fused loop ties the forget gate to "
+                "sigmoid gates; other `recurrent_activation`s step the cell."
+            )
+
+    def _split_weights(self):
+        """Three-gate `(kernel, recurrent_kernel, bias)` split into i, c, o."""
+        kernel = ops.split(self.kernel, 3, axis=-1)
+        recurrent = ops.split(self.recurrent_kernel, 3, axis=-1)
+        if self.use_bias:
+            bias = ops.split(self.bias, 3, axis=-1)
+        else:
+            bias = [ops.zeros((self.units,), self.kernel.dtype)] * 3
+        return kernel, recurrent, bias
+
+    def fused_input_weights(self):
+        # f = 1 - i = sigmoid(-z_i): an LSTM whose forget weights are -W_i.
+        self._check_fusable()
+        (k_i, k_c, k_o), _, (b_i, b_c, b_o) = self._split_weights()
+        return (
+            ops.concatenate([k_i, -k_i, k_c, k_o], axis=-1),
+            ops.concatenate([b_i, -b_i, b_c, b_o], axis=-1),
+        )
+
+    def fused_recurrence(
+        self,
+        projected,
+        initial_state,
+        mask,
+        recurrent_mask,
+        matmul_dtype,
+        compile_forward,
+    ):
+        _, (r_i, r_c, r_o), _ = self._split_weights()
+        h_seq, h_last, c_last = lstm_recurrence(
+            projected,
+            initial_state[0],
+            initial_state[1],
+            ops.concatenate([r_i, -r_i, r_c, r_o], axis=-1),
+            mask=mask,
+            recurrent_mask=recurrent_mask,
+            activation=self.activation,
+            recurrent_activation=self.recurrent_activation,
+            matmul_dtype=matmul_dtype,
+            compile_forward=compile_forward,
+        )
+        return h_seq, [h_last, c_last]

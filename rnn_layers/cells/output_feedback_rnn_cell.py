@@ -167,7 +167,8 @@ class OutputFeedbackRNNCell(RecurrentCell):
             if training:
                 y_tm1 = inputs[:, -self.output_units :]  # (batch, output_units)
         x = self.dropped_inputs(x, training)
-        z = ops.matmul(x, self.kernel) + ops.matmul(y_tm1, self.recurrent_kernel)
+        z = ops.matmul(x, self.kernel)
+        z = z + ops.matmul(y_tm1, self.recurrent_kernel)
         if self.use_bias:
             z = z + self.bias
         h = self.activation(z)  # (batch, units)

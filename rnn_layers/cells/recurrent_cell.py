@@ -219,6 +219,11 @@ class RecurrentCell(keras.layers.Layer, DropoutMasks):
             NotImplementedError: when the cell (or its configuration, e.g. an
                 activation without a known derivative) has no fused loop.
         """
+        if type(self).fused_recurrence is RecurrentCell.fused_recurrence:
+            raise NotImplementedError(
+                f"{type(self).__name__} has no fused loop; it runs step by "
+                "step."
+            )
         kernel, bias = self.fused_input_weights()
         input_mask = None
         if training and self.dropout > 0:

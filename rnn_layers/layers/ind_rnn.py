@@ -8,7 +8,7 @@ from rnn_layers.layers.cell_layer import CellLayer
 
 @keras.saving.register_keras_serializable(package="rnn_layers")
 class IndRNN(CellLayer):
-    """Independently recurrent layer (IndRNN): h_t = relu(W x_t + u * h_{t-1} + b).
+    """Independently recurrent layer: h_t = relu(W x_t + u * h_{t-1} + b).
 
     Builds a `IndRNNCell` from Keras-style arguments and runs it in
     `rnn_layers.RNN`; see the cell for the equations and weight layout.

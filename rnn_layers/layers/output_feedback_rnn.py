@@ -44,8 +44,8 @@ class OutputFeedbackRNN(CellLayer):
         training: whether dropout and teacher forcing apply.
 
     Returns:
-        Outputs `(batch, output_units)` or `(batch, time, output_units)`, then `y`
-        when `return_state=True`.
+        Outputs `(batch, output_units)` or `(batch, time, output_units)`,
+        then `y` when `return_state=True`.
 
     Example:
 

@@ -222,3 +222,8 @@ class RNN(keras.layers.RNN):
 
     def get_config(self):
         return {**super().get_config(), "fused": self.fused}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        # `keras.layers.RNN.from_config` pops "cell": leave ours untouched.
+        return super().from_config(dict(config), custom_objects)

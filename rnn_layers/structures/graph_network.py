@@ -134,7 +134,9 @@ class GraphNetwork(keras.layers.Layer):
         x = ops.matmul(m, self.kernel) + self.bias  # (batch, V, 3 units)
         recurrent = self.recurrent_kernel
         z = ops.sigmoid(x[..., :u] + ops.matmul(h, recurrent[:, :u]))
-        r = ops.sigmoid(x[..., u : 2 * u] + ops.matmul(h, recurrent[:, u : 2 * u]))
+        r = ops.sigmoid(
+            x[..., u : 2 * u] + ops.matmul(h, recurrent[:, u : 2 * u])
+        )
         candidate = ops.tanh(
             x[..., 2 * u :] + ops.matmul(r * h, recurrent[:, 2 * u :])
         )

@@ -125,7 +125,9 @@ class NARX(keras.layers.Layer):
         span = self.input_delays
         padded = ops.pad(x, [[0, 0], [span, 0], [0, 0]])
         # Newest first: x_t, x_{t-1}, ..., x_{t-K_x}.
-        pieces = [padded[:, span - k : span - k + time] for k in range(span + 1)]
+        pieces = [
+            padded[:, span - k : span - k + time] for k in range(span + 1)
+        ]
         if teacher:
             pieces.append(inputs[..., -teacher:])
         window = ops.concatenate(pieces, axis=-1)  # (batch, time, window)

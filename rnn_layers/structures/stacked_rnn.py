@@ -21,7 +21,8 @@ class StackedRNN(keras.layers.Layer):
     and with `bidirectional=True` every layer runs forwards and backwards
     and merges the two (`merge_mode`), so the next layer sees both contexts.
     With `residual=True` each layer after the first adds its input to its
-    output (Wu et al., 2016, GNMT), which needs equal widths.
+    output (Wu et al., 2016, GNMT), which needs equal widths; with
+    `return_sequences=False` the top layer adds its input's last step.
 
     Args:
         cells: list of RNN cells, one per layer, bottom first.

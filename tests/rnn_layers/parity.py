@@ -1,4 +1,4 @@
-"""Outputs and gradients of a recurrent layer on any backend, for parity tests."""
+"""Outputs and gradients of a recurrent layer on any backend (parity tests)."""
 
 import keras
 import numpy as np

@@ -7,7 +7,6 @@ import pytest
 
 from rnn_layers.heads import crf_math
 from rnn_layers.heads.crf import CRF
-from tests.test_case import assert_close
 
 NUM_TAGS, TIME = 3, 4
 

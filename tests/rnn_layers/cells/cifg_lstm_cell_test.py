@@ -1,0 +1,79 @@
+"""Tests of CIFGLSTMCell against the seed's coupled-gate equations."""
+
+import keras
+import numpy as np
+
+from rnn_layers import RNN
+from rnn_layers.cells.cifg_lstm_cell import CIFGLSTMCell
+from rnn_layers.layers.cifg_lstm import CIFGLSTM
+from tests.rnn_layers.cells import variant_checks
+from tests.rnn_layers.cells.variant_references import cifg_lstm_step
+from tests.test_case import assert_close
+from tests.test_case import run_layer_test
+
+
+def make_cell():
+    return CIFGLSTMCell(4)
+
+
+def test_drop_in_layer():
+    run_layer_test(
+        CIFGLSTM,
+        {"units": 4, "return_sequences": True},
+        input_shape=(2, 5, 3),
+        expected_output_shape=(2, 5, 4),
+        expected_num_trainable_weights=3,
+    )
+
+
+def test_weight_shapes():
+    layer = RNN(make_cell())
+    layer.build((2, 5, 3))
+    shapes = [tuple(w.shape) for w in layer.weights]
+    assert shapes == [(3, 12), (4, 12), (12,)]
+
+
+def test_outputs_and_states_match_reference():
+    variant_checks.check_outputs_and_states(make_cell, cifg_lstm_step)
+
+
+def test_mask_matches_reference():
+    variant_checks.check_mask(make_cell, cifg_lstm_step)
+
+
+def test_bidirectional_matches_reference():
+    variant_checks.check_bidirectional(make_cell, cifg_lstm_step)
+
+
+def test_dropout_applies_only_in_training():
+    variant_checks.check_dropout(CIFGLSTMCell)
+
+
+def test_gradients_match_finite_differences():
+    variant_checks.check_gradients(make_cell, cifg_lstm_step)
+
+
+def test_equals_keras_lstm_with_negated_input_gate_as_forget_gate():
+    """sigmoid(-z) = 1 - sigmoid(z): an LSTM whose forget weights are minus
+    its input weights is a CIFG LSTM."""
+    x = variant_checks.random_inputs()
+    layer = RNN(make_cell(), return_sequences=True)
+    layer.build(x.shape)
+    w = variant_checks.randomize_weights(layer)
+    split = lambda a: np.split(a, 3, axis=-1)  # i, c, o
+    k_i, k_c, k_o = split(w["kernel"])
+    r_i, r_c, r_o = split(w["recurrent_kernel"])
+    b_i, b_c, b_o = split(w["bias"])
+    lstm = keras.layers.LSTM(4, return_sequences=True)
+    lstm.build(x.shape)
+    lstm.set_weights([
+        np.concatenate([k_i, -k_i, k_c, k_o], axis=-1),
+        np.concatenate([r_i, -r_i, r_c, r_o], axis=-1),
+        np.concatenate([b_i, -b_i, b_c, b_o], axis=-1),
+    ])
+    assert_close(layer(x), lstm(x), atol=1e-5)
+
+
+def test_fused_path_matches_stepping_backwards():
+    """Forwards, the fused path is what every reference check above runs."""
+    variant_checks.check_fused_matches_stepping(make_cell, go_backwards=True)
