@@ -1,15 +1,7 @@
 """Trains the adder on generated problems, checkpointing and resuming.
 
-Run directory (`--run_dir`) layout:
-
-- `config.json`: `{"model": ModelConfig fields, "train": TrainConfig fields}`;
-  `generate`, `evaluate` and `export` rebuild the model from it.
-- `checkpoints/checkpoint.json`: `{"epoch": completed epochs, "step":
-  optimizer steps, "weights": file name}`, the commit record, replaced
-  atomically after the weights it names are completely written.
-- `checkpoints/epoch_0003.weights.h5`: model and optimizer variables after
-  epoch 3 (the last two are kept).
-- `logs/`: TensorBoard summaries (`train/`, `validation/`), one point per epoch.
+The run directory (`--run_dir`) holds `config.json`, atomic checkpoints
+and TensorBoard logs (layout: `saved_models/run_directory.py`).
 
 Each epoch draws fresh problems from a generator seeded by `(seed, epoch)`, so
 a resumed run sees the same data as an uninterrupted one. Training resumes
@@ -25,8 +17,6 @@ python -m apps.addition.train --run_dir runs/addition --epochs 10
 
 import argparse
 import dataclasses
-import importlib.util
-import json
 import os
 import pathlib
 
@@ -35,11 +25,12 @@ import numpy as np
 
 from apps.addition import data
 from apps.addition.model import ModelConfig, build_model, compile_model
-
-CHECKPOINT_DIR = "checkpoints"
-CHECKPOINT_STATE = "checkpoint.json"
-CONFIG_FILE = "config.json"
-KEEP_CHECKPOINTS = 2
+from saved_models.run_directory import CONFIG_FILE
+from saved_models.run_directory import load_run_config
+from saved_models.run_directory import read_checkpoint_state
+from saved_models.run_directory import restore_checkpoint
+from saved_models.run_directory import save_run_config
+from saved_models.run_directory import training_callbacks
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,100 +90,18 @@ class TrainConfig:
             )
 
 
-def write_json_atomic(path: os.PathLike, payload: dict) -> None:
-    """Writes JSON to `path` via a temporary file and `os.replace`."""
-    path = pathlib.Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, path)
-
-
-def save_config(
-    run_dir: os.PathLike, model_config: ModelConfig, train_config: TrainConfig
-) -> None:
-    """Writes both configs to `<run_dir>/config.json`."""
-    pathlib.Path(run_dir).mkdir(parents=True, exist_ok=True)
-    write_json_atomic(
-        pathlib.Path(run_dir) / CONFIG_FILE,
-        {
-            "model": dataclasses.asdict(model_config),
-            "train": dataclasses.asdict(train_config),
-        },
-    )
-
-
 def load_config(run_dir: os.PathLike) -> tuple[ModelConfig, TrainConfig]:
     """Reads `<run_dir>/config.json` written by `train`.
 
     Raises:
         FileNotFoundError: if the run directory holds no `config.json`.
     """
-    path = pathlib.Path(run_dir) / CONFIG_FILE
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"Received `run_dir={str(run_dir)!r}`, which holds no "
-            f"{CONFIG_FILE}; pass the --run_dir of a `python -m "
-            "apps.addition.train` run."
-        )
-    payload = json.loads(path.read_text())
-    return ModelConfig(**payload["model"]), TrainConfig(**payload["train"])
-
-
-def read_checkpoint_state(run_dir: os.PathLike) -> dict | None:
-    """Returns the committed checkpoint record, or `None` when there is none."""
-    path = pathlib.Path(run_dir) / CHECKPOINT_DIR / CHECKPOINT_STATE
-    if not path.is_file():
-        return None
-    return json.loads(path.read_text())
-
-
-def save_checkpoint(model: keras.Model, run_dir: os.PathLike, epoch: int):
-    """Saves model and optimizer variables after `epoch` completed epochs.
-
-    The weights go to a temporary file that is renamed into place, then the
-    `checkpoint.json` record naming them is replaced the same way, so an
-    interruption at any moment leaves the previous checkpoint usable.
-
-    Args:
-        model: the compiled model being trained.
-        run_dir: the run directory.
-        epoch: int, number of completed epochs.
-
-    Returns:
-        `pathlib.Path` of the weights file.
-    """
-    folder = pathlib.Path(run_dir) / CHECKPOINT_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"epoch_{epoch:04d}.weights.h5"
-    tmp = folder / f".tmp_{name}"
-    model.save_weights(tmp, overwrite=True)
-    os.replace(tmp, folder / name)
-    step = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
-    write_json_atomic(
-        folder / CHECKPOINT_STATE,
-        {"epoch": epoch, "step": step, "weights": name},
+    return load_run_config(
+        run_dir,
+        "python -m apps.addition.train",
+        model=ModelConfig,
+        train=TrainConfig,
     )
-    old = sorted(folder.glob("epoch_*.weights.h5"))[:-KEEP_CHECKPOINTS]
-    for path in old:
-        path.unlink(missing_ok=True)
-    return folder / name
-
-
-def restore_checkpoint(model: keras.Model, run_dir: os.PathLike) -> int:
-    """Loads the latest checkpoint into `model`; returns completed epochs.
-
-    Optimizer variables are restored too when `model` is compiled.
-    Returns `0` and leaves `model` untouched when there is no checkpoint.
-    """
-    state = read_checkpoint_state(run_dir)
-    if state is None:
-        return 0
-    optimizer = getattr(model, "optimizer", None)
-    if optimizer is not None and not optimizer.built:
-        optimizer.build(model.trainable_variables)
-    path = pathlib.Path(run_dir) / CHECKPOINT_DIR / state["weights"]
-    model.load_weights(path)
-    return int(state["epoch"])
 
 
 def restore_model(
@@ -244,14 +153,6 @@ def validation_problems(config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
     return data.encode(a, b, data.num_steps_for(config.max_digits))
 
 
-def _tensorboard_available() -> bool:
-    """Keras' TensorBoard callback needs both tensorflow and tensorboard."""
-    return all(
-        importlib.util.find_spec(name) is not None
-        for name in ("tensorflow", "tensorboard")
-    )
-
-
 def _check_same_model(run_dir: os.PathLike, model_config: ModelConfig):
     saved_model_config, _ = load_config(run_dir)
     if saved_model_config != model_config:
@@ -262,6 +163,42 @@ def _check_same_model(run_dir: os.PathLike, model_config: ModelConfig):
         )
 
 
+class EpochProblems(keras.utils.PyDataset):
+    """Batches of one epoch's problems, drawn afresh from `(seed, epoch)`.
+
+    Args:
+        config: `TrainConfig`.
+        epoch: int, the epoch the first pass serves (completed epochs when
+            resuming).
+    """
+
+    def __init__(self, config: TrainConfig, epoch: int):
+        super().__init__()
+        self.config = config
+        self.epoch = epoch
+        self.problems = None  # drawn on the epoch's first batch
+
+    def _epoch_problems(self):
+        if self.problems is None:
+            self.problems = epoch_problems(self.config, self.epoch)
+        return self.problems
+
+    def __len__(self):
+        return self.config.steps_per_epoch
+
+    def __getitem__(self, index):
+        batch = slice(
+            index * self.config.batch_size,
+            (index + 1) * self.config.batch_size,
+        )
+        inputs, targets = self._epoch_problems()
+        return inputs[batch], targets[batch]
+
+    def on_epoch_end(self):
+        self.epoch += 1
+        self.problems = None
+
+
 def fit_epochs(
     model: keras.Model,
     train_config: TrainConfig,
@@ -270,46 +207,23 @@ def fit_epochs(
 ) -> None:
     """Fits epochs `initial_epoch .. epochs - 1`, checkpointing after each.
 
-    Each epoch is its own `fit` call on freshly drawn problems, so the data
-    of epoch `e` depends only on `(seed, e)` and a resumed run matches an
-    uninterrupted one.
-
     Args:
         model: the compiled adder.
         train_config: `TrainConfig`.
         initial_epoch: int, completed epochs (from `restore_checkpoint`).
         verbose: Keras `fit` verbosity. Defaults to `"auto"`.
     """
-    run_dir = pathlib.Path(train_config.run_dir)
     validation = None
     if train_config.validation_examples:
         validation = validation_problems(train_config)
-    has_tensorboard = _tensorboard_available()
-    if not has_tensorboard:
-        print("TensorBoard logs off: `pip install tensorboard` to get them.")
-    for epoch in range(initial_epoch, train_config.epochs):
-        inputs, targets = epoch_problems(train_config, epoch)
-        callbacks = []
-        if has_tensorboard:
-            # A fresh callback per epoch: TensorBoard closes its writers at
-            # the end of every `fit` call.
-            callbacks.append(
-                keras.callbacks.TensorBoard(
-                    log_dir=str(run_dir / "logs"), write_graph=False
-                )
-            )
-        model.fit(
-            inputs,
-            targets,
-            batch_size=train_config.batch_size,
-            epochs=epoch + 1,
-            initial_epoch=epoch,
-            validation_data=validation,
-            shuffle=False,
-            callbacks=callbacks,
-            verbose=verbose,
-        )
-        save_checkpoint(model, run_dir, epoch + 1)
+    model.fit(
+        EpochProblems(train_config, initial_epoch),
+        epochs=train_config.epochs,
+        initial_epoch=initial_epoch,
+        validation_data=validation,
+        callbacks=training_callbacks(train_config.run_dir),
+        verbose=verbose,
+    )
 
 
 def _export(model: keras.Model, train_config: TrainConfig) -> None:
@@ -343,7 +257,7 @@ def train(
     run_dir = pathlib.Path(train_config.run_dir)
     if (run_dir / CONFIG_FILE).is_file():
         _check_same_model(run_dir, model_config)
-    save_config(run_dir, model_config, train_config)
+    save_run_config(run_dir, model=model_config, train=train_config)
 
     model = build_model(model_config)
     compile_model(model, train_config.learning_rate)

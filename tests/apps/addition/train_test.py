@@ -8,6 +8,7 @@ import pytest
 
 from apps.addition import train
 from apps.addition.model import ModelConfig, build_model
+from saved_models.run_directory import save_run_config
 from tests.apps.addition.conftest import TINY_MODEL
 from tests.apps.addition.conftest import tiny_train_config as _tiny_train
 
@@ -32,7 +33,7 @@ def test_two_steps_give_finite_loss_and_change_every_weight(tmp_path, capsys):
         targets[:16], logits
     )
     assert np.isfinite(float(loss))
-    if train._tensorboard_available():
+    if keras.backend.backend() == "tensorflow":  # tensorboard is installed
         assert list((tmp_path / "logs" / "train").glob("events.out.*"))
 
 
@@ -42,16 +43,22 @@ class _Interrupted(Exception):
 
 def test_interrupted_run_resumes_where_it_stopped(tmp_path, monkeypatch):
     config = _tiny_train(tmp_path, epochs=3)
-    real_epoch_problems = train.epoch_problems
+    real_callbacks = train.training_callbacks
     started = []
 
-    def interrupt_in_epoch_two(train_config, epoch):
-        started.append(epoch)
-        if epoch == 1 and started.count(1) == 1:
-            raise _Interrupted  # a crash or Ctrl-C in epoch two
-        return real_epoch_problems(train_config, epoch)
+    class CrashInEpochTwo(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            started.append(epoch)
 
-    monkeypatch.setattr(train, "epoch_problems", interrupt_in_epoch_two)
+        def on_train_batch_begin(self, batch, logs=None):
+            if started == [0, 1]:
+                raise _Interrupted  # a crash or Ctrl-C in epoch two
+
+    monkeypatch.setattr(
+        train,
+        "training_callbacks",
+        lambda run_dir: real_callbacks(run_dir) + [CrashInEpochTwo()],
+    )
     with pytest.raises(_Interrupted):
         train.train(TINY_MODEL, config, verbose=0)
     assert train.read_checkpoint_state(tmp_path)["epoch"] == 1
@@ -63,7 +70,7 @@ def test_interrupted_run_resumes_where_it_stopped(tmp_path, monkeypatch):
     state = train.read_checkpoint_state(tmp_path)
     assert (state["epoch"], state["step"]) == (3, 6)
     assert int(keras.ops.convert_to_numpy(resumed.optimizer.iterations)) == 6
-    kept = sorted(p.name for p in (tmp_path / train.CHECKPOINT_DIR).iterdir())
+    kept = sorted(p.name for p in (tmp_path / "checkpoints").iterdir())
     assert kept == [
         "checkpoint.json", "epoch_0002.weights.h5", "epoch_0003.weights.h5"
     ]  # no temp files, the last two kept
@@ -83,7 +90,7 @@ def test_interrupted_run_resumes_where_it_stopped(tmp_path, monkeypatch):
 
 
 def test_resume_with_other_model_config_is_refused(tmp_path):
-    train.save_config(tmp_path, TINY_MODEL, _tiny_train(tmp_path))
+    save_run_config(tmp_path, model=TINY_MODEL, train=_tiny_train(tmp_path))
     with pytest.raises(ValueError, match="new --run_dir"):
         train.train(ModelConfig(units=5), _tiny_train(tmp_path), verbose=0)
 
