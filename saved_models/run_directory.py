@@ -21,6 +21,7 @@ import importlib.util
 import json
 import os
 import pathlib
+import warnings
 
 import keras
 
@@ -122,16 +123,24 @@ def save_checkpoint(
 def restore_checkpoint(model: keras.Model, run_dir: os.PathLike) -> int:
     """Loads the latest checkpoint into `model`; returns completed epochs.
 
-    Optimizer variables are restored too when `model` is compiled.
-    Returns `0` and leaves `model` untouched when there is no checkpoint.
+    Optimizer variables are restored too when `model` is compiled; an
+    uncompiled model (for generation or export) takes the model variables
+    only. Returns `0` and leaves `model` untouched when there is no
+    checkpoint.
     """
     state = read_checkpoint_state(run_dir)
     if state is None:
         return 0
+    path = pathlib.Path(run_dir) / CHECKPOINT_DIR / state["weights"]
     optimizer = getattr(model, "optimizer", None)
-    if optimizer is not None and not optimizer.built:
-        optimizer.build(model.trainable_variables)
-    model.load_weights(pathlib.Path(run_dir) / CHECKPOINT_DIR / state["weights"])
+    if optimizer is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "skipping optimizer variables"
+            model.load_weights(path)
+    else:
+        if not optimizer.built:
+            optimizer.build(model.trainable_variables)
+        model.load_weights(path)
     return int(state["epoch"])
 
 

@@ -25,6 +25,7 @@ import numpy as np
 
 from apps.addition import data
 from apps.addition.model import ModelConfig, build_model, compile_model
+from datasets.epoch_batches import EpochBatches
 from saved_models.run_directory import CONFIG_FILE
 from saved_models.run_directory import load_run_config
 from saved_models.run_directory import read_checkpoint_state
@@ -163,42 +164,6 @@ def _check_same_model(run_dir: os.PathLike, model_config: ModelConfig):
         )
 
 
-class EpochProblems(keras.utils.PyDataset):
-    """Batches of one epoch's problems, drawn afresh from `(seed, epoch)`.
-
-    Args:
-        config: `TrainConfig`.
-        epoch: int, the epoch the first pass serves (completed epochs when
-            resuming).
-    """
-
-    def __init__(self, config: TrainConfig, epoch: int):
-        super().__init__()
-        self.config = config
-        self.epoch = epoch
-        self.problems = None  # drawn on the epoch's first batch
-
-    def _epoch_problems(self):
-        if self.problems is None:
-            self.problems = epoch_problems(self.config, self.epoch)
-        return self.problems
-
-    def __len__(self):
-        return self.config.steps_per_epoch
-
-    def __getitem__(self, index):
-        batch = slice(
-            index * self.config.batch_size,
-            (index + 1) * self.config.batch_size,
-        )
-        inputs, targets = self._epoch_problems()
-        return inputs[batch], targets[batch]
-
-    def on_epoch_end(self):
-        self.epoch += 1
-        self.problems = None
-
-
 def fit_epochs(
     model: keras.Model,
     train_config: TrainConfig,
@@ -217,7 +182,12 @@ def fit_epochs(
     if train_config.validation_examples:
         validation = validation_problems(train_config)
     model.fit(
-        EpochProblems(train_config, initial_epoch),
+        EpochBatches(
+            lambda epoch: epoch_problems(train_config, epoch),
+            initial_epoch,
+            train_config.batch_size,
+            train_config.steps_per_epoch,
+        ),
         epochs=train_config.epochs,
         initial_epoch=initial_epoch,
         validation_data=validation,

@@ -1,0 +1,182 @@
+"""Tang poem format checks and acrostic (藏头诗) decoding.
+
+Format of a regular poem (近体诗), as the corpus writes it: lines (句) of
+`line_length` = 5 or 7 characters, each followed by one punctuation mark;
+odd lines end with a comma `，`, even lines with a full stop `。` (also `？`
+or `！`); a quatrain (绝句) has 4 lines, regulated verse (律诗) 8. For example
+`床前明月光，疑是地上霜。举头望明月，低头思故乡。`: 4 lines of 5.
+
+An acrostic poem puts one given character at the start of every line.
+`acrostic_poem` forces those characters and the punctuation at their
+positions (through the sampler's prompt `mask`) and forbids punctuation,
+line breaks and reserved tokens everywhere else (through the logits), so
+every poem it writes passes `check_poem` by construction.
+"""
+
+import re
+
+import numpy as np
+from keras import ops
+
+from apps.language_model.model import initial_states, make_step_fn
+from apps.language_model.sampling import NEG_INF
+from rnn_layers import RandomSampler, recurrent_next
+
+COMMA = "，"
+STOPS = "。？！"
+PUNCTUATION = "，。？！、；：「」『』（）《》“”‘’ \n"
+LINE_LENGTHS = (5, 7)
+LINE_COUNTS = (4, 8)
+
+
+def split_lines(poem: str) -> list[tuple[str, str]]:
+    """`[(line, punctuation), ...]` of a poem; text after the last mark is a
+    line with punctuation `""`."""
+    pieces = re.findall(f"([^{COMMA}{STOPS}；]*)([{COMMA}{STOPS}；]?)", poem)
+    return [(text, mark) for text, mark in pieces if text or mark]
+
+
+def check_poem(poem: str, line_length: int | None = None,
+               num_lines: int | None = None) -> list[str]:
+    """Lists what breaks the regular-poem format; `[]` when it passes.
+
+    Args:
+        poem: str, the poem without title (line breaks around it ignored).
+        line_length: 5, 7 or `None` to accept either (the same for all
+            lines). Defaults to `None`.
+        num_lines: 4, 8 or `None` to accept either. Defaults to `None`.
+
+    Returns:
+        list of str problems.
+
+    Example:
+
+    >>> check_poem("床前明月光，疑是地上霜。举头望明月，低头思故乡。")
+    []
+    >>> check_poem("床前明月光，疑是地上霜")
+    ['2 lines; expected 4 or 8', 'line 2 ends with ""; expected one of 。？！']
+    """
+    lines = split_lines(poem.strip())
+    problems = []
+    counts = (num_lines,) if num_lines else LINE_COUNTS
+    if len(lines) not in counts:
+        problems.append(
+            f"{len(lines)} lines; expected {' or '.join(map(str, counts))}")
+    lengths = (line_length,) if line_length else LINE_LENGTHS
+    first = len(lines[0][0]) if lines else 0
+    for number, (text, mark) in enumerate(lines, start=1):
+        if len(text) not in lengths or len(text) != first:
+            problems.append(
+                f"line {number} has {len(text)} characters; expected "
+                f"{' or '.join(map(str, lengths))}, the same in every line")
+        if any(c in PUNCTUATION or not c.strip() for c in text):
+            problems.append(f"line {number} contains punctuation or spaces")
+        expected = COMMA if number % 2 else STOPS
+        if mark not in expected or not mark:
+            problems.append(
+                f'line {number} ends with "{mark}"; expected one of {expected}')
+    return problems
+
+
+def pass_rate(poems: list[str], **kwargs) -> float:
+    """Share of poems with no `check_poem` problem."""
+    if not poems:
+        return 0.0
+    return sum(not check_poem(p, **kwargs) for p in poems) / len(poems)
+
+
+def acrostic_layout(heads: str, line_length: int, tokenizer):
+    """The forced tokens of an acrostic poem.
+
+    Returns:
+        `(ids, forced)`: int32 and bool `(len(heads) * (line_length + 1),)`;
+        `forced` marks the head characters and the punctuation.
+
+    Raises:
+        ValueError: for a bad line length, no heads, or a head character or
+            punctuation mark missing from the vocabulary.
+    """
+    if line_length not in LINE_LENGTHS:
+        raise ValueError(
+            f"Received `line_length={line_length}`; expected 5 or 7.")
+    if not heads:
+        raise ValueError("Received `heads=''`; expected 1 or more characters.")
+    missing = [c for c in heads + COMMA + STOPS[0] if c not in tokenizer.index]
+    if missing:
+        raise ValueError(
+            f"Characters {missing} are not in the model's vocabulary; pick "
+            "other head characters (or train on Tang poetry).")
+    width = line_length + 1
+    ids = np.zeros(len(heads) * width, "int32")
+    forced = np.zeros(len(heads) * width, bool)
+    for number, head in enumerate(heads):
+        mark = COMMA if number % 2 == 0 else STOPS[0]
+        ids[number * width] = tokenizer.index[head]
+        ids[number * width + line_length] = tokenizer.index[mark]
+        forced[[number * width, number * width + line_length]] = True
+    return ids, forced
+
+
+def banned_ids(tokenizer) -> np.ndarray:
+    """Ids a poem line may not contain: punctuation, spaces, reserved."""
+    return np.array(
+        [i for i, t in enumerate(tokenizer.vocabulary)
+         if i < 2 or len(t) != 1 or t in PUNCTUATION or not t.strip()],
+        "int32")
+
+
+def acrostic_poem(model, tokenizer, heads: str, line_length: int = 5,
+                  temperature: float = 0.8, seed: int = 0,
+                  sampler=None) -> str:
+    """Writes a poem whose lines start with the characters of `heads`.
+
+    Args:
+        model: a char-level model trained on Tang poetry.
+        tokenizer: its `Tokenizer`.
+        heads: str, one character per line (4 for a quatrain).
+        line_length: 5 or 7. Defaults to `5`.
+        temperature: float. Defaults to `0.8`.
+        seed: int. Defaults to `0`.
+        sampler: optional `Sampler`; defaults to `RandomSampler`.
+
+    Returns:
+        str, the poem (passes `check_poem(poem, line_length, len(heads))`).
+    """
+    ids, forced = acrostic_layout(heads, line_length, tokenizer)
+    buffer = np.concatenate([[tokenizer.start_id], ids])[None]  # (1, L)
+    mask = np.concatenate([[True], forced])[None]
+    penalty = np.zeros(tokenizer.vocabulary_size, "float32")
+    penalty[banned_ids(tokenizer)] = NEG_INF
+    step = recurrent_next(make_step_fn(model))
+
+    def next(prompt, cache, index):
+        logits, hidden, cache = step(prompt, cache, index)
+        return ops.cast(logits, "float32") + penalty[None], hidden, cache
+
+    sampler = sampler or RandomSampler(temperature=temperature)
+    tokens = sampler(next, buffer.astype("int32"), initial_states(model, 1),
+                     index=1, mask=mask, seed=seed)
+    return tokenizer.decode(ops.convert_to_numpy(tokens)[0, 1:])
+
+
+def sample_poems(model, tokenizer, count: int, max_chars: int = 80,
+                 sampler="top_p", seed: int = 0) -> list[str]:
+    """Samples `count` free poems, each ending at its line break.
+
+    Every row starts from the start token (a new line in the corpus, one
+    poem per line) and stops at the next line break or after `max_chars`.
+
+    Returns:
+        list of str poems without the line break; check them with
+        `pass_rate`.
+    """
+    from apps.language_model.sampling import generate_ids
+
+    prompts = np.zeros((count, 1), "int32")
+    new_ids = generate_ids(
+        model, prompts, np.zeros(count, "int32"), tokenizer.start_id,
+        max_chars, sampler=sampler, seed=seed,
+        end_token_id=tokenizer.start_id,
+    )
+    return [tokenizer.decode(row).split("\n")[0]
+            for row in ops.convert_to_numpy(new_ids)]

@@ -1,0 +1,70 @@
+"""Tests for apps/language_model/poetry.py: format checks and acrostics."""
+
+import keras
+import pytest
+
+from apps.language_model import poetry
+from apps.language_model.model import ModelConfig, build_model
+from apps.language_model.tokenizer import Tokenizer
+from datasets.vocabulary import build_vocabulary
+
+QUATRAIN = "床前明月光，疑是地上霜。举头望明月，低头思故乡。"
+REGULATED = "国破山河在，城春草木深。感时花溅泪，恨别鸟惊心。" \
+    "烽火连三月，家书抵万金。白头搔更短，浑欲不胜簪。"
+SEVEN = "朝辞白帝彩云间，千里江陵一日还。两岸猿声啼不住，轻舟已过万重山。"
+
+
+def test_well_formed_poems_pass():
+    assert poetry.check_poem(QUATRAIN) == []
+    assert poetry.check_poem(REGULATED, line_length=5, num_lines=8) == []
+    assert poetry.check_poem(SEVEN + "\n", line_length=7) == []
+    assert poetry.pass_rate([QUATRAIN, SEVEN, "床前"]) == pytest.approx(2 / 3)
+
+
+@pytest.mark.parametrize("poem, problem", [
+    ("床前明月光，疑是地上霜。举头望明月，", "3 lines"),
+    ("床前明月光，疑是地上霜。举头望明月，低头思故乡乡。", "line 4 has 6"),
+    ("床前明月光，疑是地上霜，举头望明月，低头思故乡。", "line 2 ends"),
+    ("床前明月光，疑是地上霜。举头望明月，低头思故乡", 'ends with ""'),
+    ("床前明 光，疑是地上霜。举头望明月，低头思故乡。", "spaces"),
+])
+def test_malformed_poems_are_reported(poem, problem):
+    assert any(problem in p for p in poetry.check_poem(poem))
+    assert poetry.check_poem(QUATRAIN, line_length=7)  # wrong length asked
+
+
+def test_acrostic_poem_has_the_heads_and_the_format():
+    vocabulary = build_vocabulary((QUATRAIN + SEVEN + "春夏秋冬\n"))
+    tokenizer = Tokenizer(vocabulary, "char")
+    keras.utils.set_random_seed(0)
+    model = build_model(ModelConfig(vocabulary_size=len(vocabulary),
+                                    embedding_dim=4, units=8, num_layers=1))
+    for length in (5, 7):
+        poem = poetry.acrostic_poem(model, tokenizer, "春夏秋冬", length,
+                                    temperature=1.5, seed=3)
+        assert poetry.check_poem(poem, line_length=length, num_lines=4) == []
+        assert [line[0] for line, _ in poetry.split_lines(poem)] == list(
+            "春夏秋冬")
+
+
+def test_acrostic_arguments_are_checked():
+    tokenizer = Tokenizer(build_vocabulary(QUATRAIN + "\n"), "char")
+    with pytest.raises(ValueError, match="line_length"):
+        poetry.acrostic_layout("床前", 6, tokenizer)
+    with pytest.raises(ValueError, match="not in the model's vocabulary"):
+        poetry.acrostic_layout("春", 5, tokenizer)
+    with pytest.raises(ValueError, match="heads"):
+        poetry.acrostic_layout("", 5, tokenizer)
+
+
+def test_sample_poems_stop_at_the_line_break():
+    vocabulary = build_vocabulary(QUATRAIN + "\n")
+    tokenizer = Tokenizer(vocabulary, "char")
+    keras.utils.set_random_seed(0)
+    model = build_model(ModelConfig(vocabulary_size=len(vocabulary),
+                                    embedding_dim=4, units=8, num_layers=1))
+    poems = poetry.sample_poems(model, tokenizer, 3, max_chars=12,
+                                sampler="random", seed=1)
+    assert len(poems) == 3
+    assert all("\n" not in p and len(p) <= 12 for p in poems)
+    assert 0.0 <= poetry.pass_rate(poems) <= 1.0

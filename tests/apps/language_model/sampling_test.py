@@ -1,0 +1,57 @@
+"""Tests for apps/language_model/sampling.py: buffers, filters, scoring."""
+
+import keras
+import numpy as np
+
+from apps.language_model import sampling
+from apps.language_model.model import ModelConfig, build_model
+from rnn_layers import BeamSampler
+
+CONFIG = ModelConfig(vocabulary_size=9, embedding_dim=4, units=5, num_layers=1)
+
+
+def _to_numpy(x):
+    return keras.ops.convert_to_numpy(x)
+
+
+def test_buffer_marks_start_and_each_prompt():
+    buffer, mask = sampling.build_buffer(
+        np.array([[5, 6, 7], [8, 0, 0]]), np.array([3, 1]), 2, 2)
+    assert _to_numpy(buffer).tolist() == [[2, 5, 6, 7, 0, 0], [2, 8, 0, 0, 0, 0]]
+    assert _to_numpy(mask).tolist() == [
+        [True] * 4 + [False] * 2, [True, True] + [False] * 4]
+    tokens = np.arange(12).reshape(2, 6)
+    assert _to_numpy(sampling.continuation_ids(
+        tokens, np.array([3, 1]), 2)).tolist() == [[4, 5], [8, 9]]
+
+
+def test_filtered_sampler_top_k_one_is_greedy_and_rows_are_independent():
+    keras.utils.set_random_seed(0)
+    model = build_model(CONFIG)
+    prompts, lengths = np.array([[3, 4, 5], [6, 0, 0]]), np.array([3, 1])
+    greedy = _to_numpy(sampling.generate_ids(model, prompts, lengths, 1, 6))
+    top1 = _to_numpy(sampling.generate_ids(
+        model, prompts, lengths, 1, 6, sampler="filtered", top_k=1, seed=3))
+    np.testing.assert_array_equal(greedy, top1)
+    nucleus = _to_numpy(sampling.generate_ids(
+        model, prompts, lengths, 1, 6, sampler="filtered", top_p=1e-6,
+        seed=3))
+    np.testing.assert_array_equal(greedy, nucleus)
+    alone = _to_numpy(sampling.generate_ids(
+        model, prompts[1:, :1], lengths[1:], 1, 6))
+    np.testing.assert_array_equal(alone[0], greedy[1])
+    beam1 = _to_numpy(sampling.generate_ids(
+        model, prompts, lengths, 1, 6,
+        sampler=BeamSampler(num_beams=1)))
+    np.testing.assert_array_equal(beam1, greedy)
+
+
+def test_sequence_log_probs_sum_the_next_token_log_softmax():
+    keras.utils.set_random_seed(0)
+    model = build_model(CONFIG)
+    ids = np.array([[1, 3, 4, 0], [1, 5, 0, 0]], "int32")
+    got = _to_numpy(sampling.sequence_log_probs(model, ids, np.array([2, 1])))
+    logits = _to_numpy(model(ids[:, :-1]))
+    log_probs = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    expected = [log_probs[0, 0, 3] + log_probs[0, 1, 4], log_probs[1, 0, 5]]
+    np.testing.assert_allclose(got, expected, rtol=1e-5)

@@ -1,0 +1,46 @@
+"""Tests for datasets/tang_poetry.py: whole poems, both scripts."""
+
+import gzip
+import json
+
+import pytest
+
+from datasets import tang_poetry
+from datasets.text import load_corpus
+from tests.datasets.conftest import shared_dir
+
+POEMS = [
+    {"title": "静夜思", "author": "李白",
+     "paragraphs": ["床前明月光，疑是地上霜。", "举头望明月，低头思故乡。"]},
+    {"title": "空", "author": "?", "paragraphs": []},
+]
+
+
+def test_reads_local_file_keeps_poems_whole(tmp_path):
+    with gzip.open(tmp_path / "tang_poems.simplified.json.gz", "wt",
+                   encoding="utf-8") as handle:
+        json.dump(POEMS * 30, handle, ensure_ascii=False)
+    poems = tang_poetry.load_tang_poems(tmp_path, "simplified")
+    assert len(poems) == 30  # the empty poem is dropped
+    text = tang_poetry.poems_to_text(poems[:2])
+    assert text == "床前明月光，疑是地上霜。举头望明月，低头思故乡。\n" * 2
+    train, validation, test = tang_poetry.split_poems(poems)
+    assert len(train) + len(validation) + len(test) == 30
+
+
+def test_missing_file_and_bad_script(tmp_path):
+    with pytest.raises(FileNotFoundError) as error:
+        tang_poetry.load_tang_poems(tmp_path, "traditional")
+    assert str(tmp_path / "tang_poems.json.gz") in str(error.value)
+    with pytest.raises(ValueError, match="script"):
+        tang_poetry.load_tang_poems(tmp_path, "latin")
+
+
+def test_real_corpus_splits_whole_poems():
+    folder = shared_dir("tang_poetry", "tang_poems.simplified.json.gz")
+    corpus = load_corpus("tang_poetry", folder, script="simplified")
+    lines = [corpus.train.count("\n"), corpus.validation.count("\n"),
+             corpus.test.count("\n")]
+    assert sum(lines) == 57_607 - 4  # four poems have no text
+    assert 0.04 < lines[1] / sum(lines) < 0.06
+    assert corpus.train.startswith("秦川雄帝宅，函谷壮皇居。")
