@@ -43,6 +43,7 @@ from rnn_layers import BeamSampler  # noqa: E402
 from rnn_layers import GreedySampler  # noqa: E402
 from rnn_layers import LSTMCell  # noqa: E402
 from rnn_layers import recurrent_next  # noqa: E402
+from rnn_layers.samplers import folded_step_fn  # noqa: E402
 
 # The prefix method steps the generic (non-fused) RNN loop: the fused TF
 # path XLA-compiles per sequence length, so a prefix growing by one token
@@ -75,14 +76,25 @@ def build_parser():
                                  "prefix"],
                         help="which of in_graph, in_graph_xla, python_loop, "
                              "prefix to run")
+    parser.add_argument("--step", choices=["folded", "unfused"],
+                        default="folded",
+                        help="step function of in_graph, in_graph_xla and "
+                             "python_loop: `folded_step_fn` (embedding "
+                             "folded into the LSTM kernel) or the plain "
+                             "embedding -> cell -> Dense calls")
     parser.add_argument("--seed", type=int, default=0, help="weights seed")
     return parser
 
 
 class CharDecoder(keras.layers.Layer):
-    """Embedding -> LSTM cell -> Dense, usable per step or per sequence."""
+    """Embedding -> LSTM cell -> Dense, usable per step or per sequence.
 
-    def __init__(self, vocabulary, embedding_dim, units, **kwargs):
+    `decode_step` is the step the decoding methods use: `step_fn`, or with
+    `step="folded"` the same step from `folded_step_fn`.
+    """
+
+    def __init__(self, vocabulary, embedding_dim, units, step="folded",
+                 **kwargs):
         super().__init__(**kwargs)
         self.units = units
         self.embedding = keras.layers.Embedding(vocabulary, embedding_dim)
@@ -91,6 +103,10 @@ class CharDecoder(keras.layers.Layer):
         self.head = keras.layers.Dense(vocabulary)
         self.step_fn(keras.ops.zeros((1,), "int32"), self.initial_cache(1))
         self.built = True
+        self.decode_step = self.step_fn
+        if step == "folded":
+            self.decode_step = folded_step_fn(
+                self.embedding, self.cell, self.head)
 
     def initial_cache(self, batch):
         zeros = keras.ops.zeros((batch, self.units))
@@ -105,7 +121,7 @@ class CharDecoder(keras.layers.Layer):
 
     def generate(self, sampler, prompt):
         cache = self.initial_cache(keras.ops.shape(prompt)[0])
-        return sampler(recurrent_next(self.step_fn), prompt, cache)
+        return sampler(recurrent_next(self.decode_step), prompt, cache)
 
 
 def _timed(fn, repeats, warm_up=None):
@@ -165,7 +181,7 @@ def python_loop_runner(decoder):
     @tf.function(input_signature=spec)
     def one_step(tokens, h, c, parents):
         h, c = tf.gather(h, parents), tf.gather(c, parents)
-        logits, (h, c) = decoder.step_fn(tokens, (h, c))
+        logits, (h, c) = decoder.decode_step(tokens, (h, c))
         return tf.nn.log_softmax(logits), h, c
 
     def run(kind, prompt, num_beams):
@@ -239,7 +255,8 @@ def main(argv=None):
         raise SystemExit("decoding_speed needs KERAS_BACKEND=tensorflow "
                          "(it exports a SavedModel).")
     keras.utils.set_random_seed(args.seed)
-    decoder = CharDecoder(args.vocabulary, args.embedding_dim, args.units)
+    decoder = CharDecoder(args.vocabulary, args.embedding_dim, args.units,
+                          step=args.step)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         runners = {}
@@ -293,6 +310,7 @@ def _report(rows, args):
     methods = list(dict.fromkeys(r["method"] for r in rows))
     print(f"\n1-layer LSTM({args.units}) char model, vocabulary "
           f"{args.vocabulary}, {args.new_tokens} new tokens, CPU, "
+          f"{args.step} step, "
           "generated tokens/s (best of "
           f"{args.repeats}):\n")
     fast = [m for m in ("in_graph", "in_graph_xla") if m in methods]

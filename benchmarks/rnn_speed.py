@@ -1,4 +1,4 @@
-"""Training-step time of rnn_layers' LSTM/GRU against keras.layers, side by side.
+"""Training-step time of rnn_layers LSTM/GRU against keras.layers, side by side.
 
 One step = forward, backward and an Adam update of
 `Input -> LSTM/GRU(return_sequences=True) -> Dense(units)` under MSE, compiled
@@ -6,9 +6,14 @@ the way `model.fit` compiles it. The contenders run interleaved (A B A B ...)
 in one process so that the machine's noise hits both alike; the table quotes
 medians and the ratio keras/ours (> 1 means ours is faster).
 
+With `--variants`, times each cell-variant layer instead, against
+`rnn_layers.LSTM` at one shape: all contenders interleaved in one process,
+the ratio is variant/LSTM (> 1 means the variant is slower).
+
 Usage:
     KERAS_BACKEND=tensorflow python -m benchmarks.rnn_speed
     KERAS_BACKEND=jax python -m benchmarks.rnn_speed --repeats 10
+    KERAS_BACKEND=tensorflow python -m benchmarks.rnn_speed --variants
 """
 
 import argparse
@@ -30,6 +35,15 @@ LAYERS = {
     "lstm": (keras.layers.LSTM, rnn_layers.LSTM),
     "gru": (keras.layers.GRU, rnn_layers.GRU),
 }
+VARIANT_SHAPE = (32, 100, 128, 256)
+VARIANTS = {
+    "peephole_lstm": rnn_layers.PeepholeLSTM,
+    "cifg_lstm": rnn_layers.CIFGLSTM,
+    "no_forget_gate_lstm": rnn_layers.NoForgetGateLSTM,
+    "layer_norm_lstm": rnn_layers.LayerNormLSTM,
+    "layer_norm_gru": rnn_layers.LayerNormGRU,
+    "ind_rnn": rnn_layers.IndRNN,
+}
 
 
 def build_parser():
@@ -46,8 +60,15 @@ def build_parser():
                         help="timed rounds per contender (interleaved)")
     parser.add_argument("--steps", type=int, default=5,
                         help="training steps per timed round")
-    parser.add_argument("--output", default="benchmarks/results/"
-                        "rnn_speed_{backend}.csv", help="CSV path")
+    parser.add_argument("--variants", nargs="*", default=None,
+                        choices=list(VARIANTS),
+                        help="time these cell-variant layers against "
+                        "rnn_layers.LSTM at B,T,D,H = 32,100,128,256 "
+                        "(float32) instead; no names: all of them")
+    parser.add_argument("--output", default=None,
+                        help="CSV path, {backend} filled in (default: "
+                        "benchmarks/results/rnn_speed_{backend}.csv, or "
+                        "rnn_speed_variants_{backend}.csv with --variants)")
     return parser
 
 
@@ -100,8 +121,50 @@ def time_pair(name, shape, dtype, repeats, steps):
     }
 
 
+def time_variants(names, shape, repeats, steps):
+    """Rows of each variant's step time and its ratio to `rnn_layers.LSTM`.
+
+    All contenders are built first, then timed round-robin (LSTM, variant
+    1, variant 2, ... per round) so that the machine's noise hits all alike.
+    """
+    contenders = {"lstm": rnn_layers.LSTM}
+    contenders.update((name, VARIANTS[name]) for name in names)
+    runs, firsts = {}, {}
+    for name, layer_cls in contenders.items():
+        runs[name], firsts[name] = make_step(layer_cls, shape, "float32")
+    times = {name: [] for name in contenders}
+    for _ in range(repeats):
+        for name, run in runs.items():
+            times[name].append(run(steps))
+    rows = []
+    for name in names:
+        ratios = [v / b for v, b in zip(times[name], times["lstm"])]
+        rows.append({
+            "layer": name,
+            "backend": keras.backend.backend(),
+            "dtype": "float32",
+            "shape (B,T,D,H)": ",".join(map(str, shape)),
+            "lstm ms": median_ms(times["lstm"]),
+            "variant ms": median_ms(times[name]),
+            "ratio to lstm": float(np.median(ratios)),
+            "variant first step ms": 1000 * firsts[name],
+            "repeats": repeats,
+        })
+    return rows
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    backend = keras.backend.backend()
+    if args.variants is not None:
+        rows = time_variants(args.variants or list(VARIANTS), VARIANT_SHAPE,
+                             args.repeats, args.steps)
+        print(markdown_table(rows, list(rows[0])))
+        path = (args.output or "benchmarks/results/"
+                "rnn_speed_variants_{backend}.csv").format(backend=backend)
+        write_csv(rows, path)
+        print(f"\nwrote {path}")
+        return
     shapes = (
         [tuple(int(v) for v in s.split(",")) for s in args.shapes]
         if args.shapes
@@ -117,7 +180,8 @@ def main(argv=None):
                 rows.append(row)
     print()
     print(markdown_table(rows, list(rows[0])))
-    path = args.output.format(backend=keras.backend.backend())
+    path = (args.output or "benchmarks/results/rnn_speed_{backend}.csv"
+            ).format(backend=backend)
     write_csv(rows, path)
     print(f"\nwrote {path}")
 

@@ -4,17 +4,22 @@ import keras
 from keras import ops
 
 from rnn_layers.cells.recurrent_cell import RecurrentCell
+from rnn_layers.cells.recurrent_cell import _rate
+from rnn_layers.cells.zoneout import ZoneoutMixin
 from rnn_layers.fused.gru_recurrence import gru_recurrence
 
 
 @keras.saving.register_keras_serializable(package="rnn_layers")
-class GRUCell(RecurrentCell):
+class GRUCell(ZoneoutMixin, RecurrentCell):
     """Cell class for the GRU layer, weight-compatible with Keras'.
 
     z = σ(x W_z + h U_z + b_z), r = σ(x W_r + h U_r + b_r),
     n = tanh(x W_h + b_h + r ⊙ (h U_h + b'_h))   (`reset_after=True`), or
     n = tanh(x W_h + b_h + (r ⊙ h) U_h)           (`reset_after=False`),
     h_t = z ⊙ h_{t-1} + (1 - z) ⊙ n.
+    With `zoneout` (Krueger et al., 2017) h_t then mixes with h_{t-1}:
+    h_t = d ⊙ h_{t-1} + (1 - d) ⊙ h_t, d ~ Bernoulli(rate) per step, row and
+    unit when training, d = rate at inference (`cells/zoneout.py`).
 
     Weights follow `keras.layers.GRUCell`: `kernel` `(input_dim, 3 units)`,
     `recurrent_kernel` `(units, 3 units)`, gate order z, r, h, and `bias`
@@ -38,13 +43,17 @@ class GRUCell(RecurrentCell):
         recurrent_dropout: fraction of `h_{t-1}` dropped. Defaults to `0.0`.
         reset_after: whether the reset gate applies after the recurrent
             matmul (Keras' and cuDNN's convention). Defaults to `True`.
-        seed: random seed for dropout. Defaults to `None`.
+        zoneout: float in [0, 1), probability that a unit of `h` keeps its
+            previous value at a step. Defaults to `0.0`.
+        seed: random seed for dropout and zoneout. Defaults to `None`.
         **kwargs: base layer arguments.
 
     Call arguments:
         inputs: `(batch, input_dim)`, one timestep.
         states: list `[h_tm1]`.
         training: whether dropout applies. Defaults to `False`.
+        zoneout_mask: list `[d_h]` with a `(batch, units)` zoneout mask for
+            this step; drawn when training and `None`. Defaults to `None`.
 
     Returns:
         `(h, [h])`.
@@ -58,9 +67,10 @@ class GRUCell(RecurrentCell):
 
     gates = 3
 
-    def __init__(self, units, reset_after=True, **kwargs):
+    def __init__(self, units, reset_after=True, zoneout=0.0, **kwargs):
         super().__init__(units, **kwargs)
         self.reset_after = reset_after
+        self.zoneout = _rate("zoneout", zoneout)
 
     def bias_shape(self):
         if self.reset_after:
@@ -77,7 +87,7 @@ class GRUCell(RecurrentCell):
             return self.bias[1]
         return ops.zeros((3 * self.units,), dtype=self.compute_dtype)
 
-    def call(self, inputs, states, training=False):
+    def call(self, inputs, states, training=False, zoneout_mask=None):
         h_tm1 = states[0] if isinstance(states, (list, tuple)) else states
         units = self.units
         inputs = self.dropped_inputs(inputs, training)
@@ -101,6 +111,8 @@ class GRUCell(RecurrentCell):
             )
         n = self.activation(x[:, 2 * units :] + candidate)
         h = z * h_tm1 + (1.0 - z) * n
+        if self.zoneout > 0:
+            (h,) = self.zoned_states([h_tm1], [h], training, zoneout_mask)
         return h, [h]
 
     def fused_recurrence(
@@ -111,7 +123,13 @@ class GRUCell(RecurrentCell):
         recurrent_mask,
         matmul_dtype,
         compile_forward,
+        zoneout=None,
     ):
+        if zoneout is not None:
+            # h_t = h_{t-1} + m (1 - d) (h̃_t - h_{t-1}): zoneout is a
+            # per-unit padding mask, which the loop and its backward handle.
+            keep = 1.0 - zoneout[0]  # (time, batch, units) or (time, 1, 1)
+            mask = keep if mask is None else mask * keep
         h_seq, h_last = gru_recurrence(
             projected,
             initial_state[0],
@@ -128,4 +146,8 @@ class GRUCell(RecurrentCell):
         return h_seq, [h_last]
 
     def get_config(self):
-        return {**super().get_config(), "reset_after": self.reset_after}
+        return {
+            **super().get_config(),
+            "reset_after": self.reset_after,
+            "zoneout": self.zoneout,
+        }

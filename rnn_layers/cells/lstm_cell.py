@@ -5,16 +5,22 @@ from keras import initializers
 from keras import ops
 
 from rnn_layers.cells.recurrent_cell import RecurrentCell
+from rnn_layers.cells.recurrent_cell import _rate
+from rnn_layers.cells.zoneout import ZoneoutMixin
 from rnn_layers.fused.lstm_recurrence import lstm_recurrence
 
 
 @keras.saving.register_keras_serializable(package="rnn_layers")
-class LSTMCell(RecurrentCell):
+class LSTMCell(ZoneoutMixin, RecurrentCell):
     """Cell class for the LSTM layer, weight-compatible with Keras'.
 
     i = σ(x W_i + h U_i + b_i), f = σ(x W_f + h U_f + b_f),
     c̃ = tanh(x W_c + h U_c + b_c), o = σ(x W_o + h U_o + b_o),
     c_t = f ⊙ c_{t-1} + i ⊙ c̃, h_t = o ⊙ tanh(c_t).
+    With `zoneout` (Krueger et al., 2017) both states then mix with their
+    previous values: s_t = d ⊙ s_{t-1} + (1 - d) ⊙ s_t, d ~ Bernoulli(rate)
+    per step, row and unit when training, d = rate at inference
+    (`cells/zoneout.py` says how the masks reach each step).
 
     Weights are `kernel` `(input_dim, 4 units)`, `recurrent_kernel`
     `(units, 4 units)` and `bias` `(4 units,)` in Keras' gate order i, f, c, o,
@@ -41,13 +47,18 @@ class LSTMCell(RecurrentCell):
             Default to `None`.
         dropout: fraction of the inputs dropped. Defaults to `0.0`.
         recurrent_dropout: fraction of `h_{t-1}` dropped. Defaults to `0.0`.
-        seed: random seed for dropout. Defaults to `None`.
+        zoneout: float in [0, 1), probability that a unit of `h` (and of
+            `c`) keeps its previous value at a step. Defaults to `0.0`.
+        seed: random seed for dropout and zoneout. Defaults to `None`.
         **kwargs: base layer arguments.
 
     Call arguments:
         inputs: `(batch, input_dim)`, one timestep.
         states: list `[h_tm1, c_tm1]`, each `(batch, units)`.
         training: whether dropout applies. Defaults to `False`.
+        zoneout_mask: list `[d_h, d_c]` of `(batch, units)` zoneout masks
+            for this step (1 keeps the previous value); drawn when training
+            and `None`. Defaults to `None`.
 
     Returns:
         `(h, [h, c])`.
@@ -62,9 +73,10 @@ class LSTMCell(RecurrentCell):
 
     gates = 4
 
-    def __init__(self, units, unit_forget_bias=True, **kwargs):
+    def __init__(self, units, unit_forget_bias=True, zoneout=0.0, **kwargs):
         super().__init__(units, **kwargs)
         self.unit_forget_bias = unit_forget_bias
+        self.zoneout = _rate("zoneout", zoneout)
 
     @property
     def state_size(self):
@@ -81,7 +93,7 @@ class LSTMCell(RecurrentCell):
             ]
         )
 
-    def call(self, inputs, states, training=False):
+    def call(self, inputs, states, training=False, zoneout_mask=None):
         h_tm1, c_tm1 = states[0], states[1]
         inputs = self.dropped_inputs(inputs, training)
         z = ops.matmul(inputs, self.kernel)
@@ -96,6 +108,10 @@ class LSTMCell(RecurrentCell):
         c = f * c_tm1 + i * self.activation(z_c)
         o = self.recurrent_activation(z_o)
         h = o * self.activation(c)
+        if self.zoneout > 0:
+            h, c = self.zoned_states(
+                [h_tm1, c_tm1], [h, c], training, zoneout_mask
+            )
         return h, [h, c]
 
     def fused_recurrence(
@@ -106,6 +122,7 @@ class LSTMCell(RecurrentCell):
         recurrent_mask,
         matmul_dtype,
         compile_forward,
+        zoneout=None,
     ):
         h_seq, h_last, c_last = lstm_recurrence(
             projected,
@@ -118,9 +135,13 @@ class LSTMCell(RecurrentCell):
             recurrent_activation=self.recurrent_activation,
             matmul_dtype=matmul_dtype,
             compile_forward=compile_forward,
+            zoneout=zoneout,
         )
         return h_seq, [h_last, c_last]
 
     def get_config(self):
-        config = {"unit_forget_bias": self.unit_forget_bias}
+        config = {
+            "unit_forget_bias": self.unit_forget_bias,
+            "zoneout": self.zoneout,
+        }
         return {**super().get_config(), **config}

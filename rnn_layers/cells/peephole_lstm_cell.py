@@ -7,6 +7,9 @@ from keras import ops
 from keras import regularizers
 
 from rnn_layers.cells.recurrent_cell import RecurrentCell
+from rnn_layers.fused.peephole_lstm_recurrence import (
+    peephole_lstm_recurrence,
+)
 
 
 @keras.saving.register_keras_serializable(package="rnn_layers")
@@ -30,7 +33,10 @@ class PeepholeLSTMCell(RecurrentCell):
     weights (gate order i, f, c, o), so they copy over; the peepholes are the
     extra weights `input_gate_peephole_weights`,
     `forget_gate_peephole_weights` and `output_gate_peephole_weights`, each
-    `(units,)`, named as in TF 2's `PeepholeLSTMCell`.
+    `(units,)`, named as in TF 2's `PeepholeLSTMCell`. Inside
+    `rnn_layers.RNN` whole sequences run through a fused loop with a
+    hand-written backward pass (`fused/peephole_lstm_recurrence.py`);
+    stepping the cell gives the same numbers.
 
     Args:
         units: positive int, dimensionality of the output space.
@@ -145,6 +151,37 @@ class PeepholeLSTMCell(RecurrentCell):
         )
         h = o * self.activation(c)
         return h, [h, c]
+
+    def fused_recurrence(
+        self,
+        projected,
+        initial_state,
+        mask,
+        recurrent_mask,
+        matmul_dtype,
+        compile_forward,
+    ):
+        peepholes = ops.stack(
+            [
+                ops.cast(getattr(self, f"{gate}_gate_peephole_weights"),
+                         "float32")
+                for gate in ("input", "forget", "output")
+            ]
+        )  # (3, units)
+        h_seq, h_last, c_last = peephole_lstm_recurrence(
+            projected,
+            initial_state[0],
+            initial_state[1],
+            self.recurrent_kernel,
+            peepholes,
+            mask=mask,
+            recurrent_mask=recurrent_mask,
+            activation=self.activation,
+            recurrent_activation=self.recurrent_activation,
+            matmul_dtype=matmul_dtype,
+            compile_forward=compile_forward,
+        )
+        return h_seq, [h_last, c_last]
 
     def get_config(self):
         config = {

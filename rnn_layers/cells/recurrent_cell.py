@@ -185,6 +185,10 @@ class RecurrentCell(keras.layers.Layer, DropoutMasks):
             compile_forward: whether the forward loop may be XLA-compiled
                 (training graphs only, never serving graphs).
 
+        Cells with a `zoneout` rate also take `zoneout`: one float32 mask
+        per state, `(time, batch, units)` or `(time, 1, 1)` (see
+        `cells/zoneout.py`); `fused_call` passes it only when `zoneout > 0`.
+
         Returns:
             `(hidden_sequence, final_states)`.
 
@@ -197,7 +201,13 @@ class RecurrentCell(keras.layers.Layer, DropoutMasks):
         )
 
     def fused_call(
-        self, sequences, initial_state, mask, training, go_backwards
+        self,
+        sequences,
+        initial_state,
+        mask,
+        training,
+        go_backwards,
+        zoneout_masks=None,
     ):
         """Runs a whole sequence through the cell's fused loop.
 
@@ -210,6 +220,9 @@ class RecurrentCell(keras.layers.Layer, DropoutMasks):
             mask: `(batch, time)` boolean mask or `None`.
             training: whether dropout applies.
             go_backwards: whether to process the sequence in reverse.
+            zoneout_masks: for cells with `zoneout > 0`, the training masks
+                `rnn_layers.RNN` drew (see `cells/zoneout.py`), or `None`
+                (drawn here when training). Defaults to `None`.
 
         Returns:
             `(last_output, outputs, new_states)` as `keras.layers.RNN`'s loop
@@ -232,6 +245,14 @@ class RecurrentCell(keras.layers.Layer, DropoutMasks):
             sequences, kernel, bias, input_mask, go_backwards
         )
         step_mask = time_major_mask(mask, go_backwards)
+        zoneout_kwargs = {}
+        if getattr(self, "zoneout", 0) > 0:
+            time, batch = ops.shape(sequences)[1], ops.shape(sequences)[0]
+            if training and zoneout_masks is None:
+                zoneout_masks = self.draw_zoneout_masks(time, batch)
+            zoneout_kwargs["zoneout"] = self.fused_zoneout(
+                zoneout_masks if training else None, time, go_backwards
+            )
         hidden_sequence, states = self.fused_recurrence(
             projected,
             [ops.cast(state, "float32") for state in initial_state],
@@ -239,6 +260,7 @@ class RecurrentCell(keras.layers.Layer, DropoutMasks):
             recurrent_dropout_mask(self, training, ops.shape(sequences)[0]),
             matmul_dtype_for(self.compute_dtype),
             compile_forward=training is True,
+            **zoneout_kwargs,
         )
         last_output, outputs = sequence_outputs(
             hidden_sequence, step_mask, self.compute_dtype

@@ -45,7 +45,10 @@ def gru_recurrence(
         recurrent_bias: `(3 units,)` bias of the recurrent projection
             (zeros when the cell has none; unused when `reset_after=False`).
         reset_after: where the reset gate applies. Defaults to `True`.
-        mask: optional float32 `(time, batch, 1)`. Defaults to `None`.
+        mask: optional float32 `(time, batch, 1)`, or per unit
+            `(time, batch, units)` / `(time, 1, 1)`: h_t = h_{t-1} +
+            m_t ⊙ (h̃_t - h_{t-1}); `GRUCell` folds zoneout into it as
+            m ⊙ (1 - d). Defaults to `None`.
         recurrent_mask: optional `(batch, units)` dropout mask on `h_{t-1}`
             before `U`. Defaults to `None`.
         activation: candidate activation. Defaults to tanh.

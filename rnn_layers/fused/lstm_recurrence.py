@@ -7,6 +7,18 @@ autodiff as large matmuls too). The forward loop does one fused
 `dU = H_prev^T dA` is a single matmul over all timesteps afterwards.
 The derivation is in `shared/notes/fast_recurrent_backward.md` (Keras gate
 order i, f, c, o).
+
+Zoneout (Krueger et al., 2017) and padding masks combine into per-state
+update masks m_h = m ⊙ (1 - d_h), m_c = m ⊙ (1 - d_c):
+    c̃_t = f ⊙ c_{t-1} + i ⊙ g,      h̃_t = o ⊙ tanh(c̃_t),
+    c_t = c_{t-1} + m_c ⊙ (c̃_t - c_{t-1}),
+    h_t = h_{t-1} + m_h ⊙ (h̃_t - h_{t-1}).
+Backward, with dh_t, dc_t the gradients of h_t, c_t (upstream + carry):
+    dh̃ = m_h ⊙ dh_t,  dc̃ = m_c ⊙ dc_t + dh̃ ⊙ o ⊙ tanh'(c̃_t),
+    dA_t from dh̃ and dc̃ as without zoneout (tanh(c̃_t) in the o slot),
+    dh_{t-1} = dA_t U^T + (1 - m_h) ⊙ dh_t,
+    dc_{t-1} = dc̃ ⊙ f + (1 - m_c) ⊙ dc_t.
+With zoneout the loop stores c̃_t as well, since c_t no longer equals it.
 """
 
 from keras import ops
@@ -29,6 +41,7 @@ def lstm_recurrence(
     recurrent_activation=ops.sigmoid,
     matmul_dtype="float32",
     compile_forward=False,
+    zoneout=None,
 ):
     """Runs the LSTM recurrence over time-major projected inputs.
 
@@ -50,6 +63,10 @@ def lstm_recurrence(
             TensorFlow: training graphs do, inference and serving graphs must
             not (see `time_scan`). The backward loop, which only training
             graphs hold, always is. Defaults to `False`.
+        zoneout: optional pair `(d_h, d_c)` of float32 zoneout masks,
+            `(time, batch, units)` (training) or `(time, 1, 1)` (the rate, at
+            inference); 1 keeps the previous value. Defaults to `None`.
+
     Returns:
         `(hidden_sequence, h_last, c_last)`: `(time, batch, units)` hidden
         states (carried through masked steps) and the final states.
@@ -64,7 +81,15 @@ def lstm_recurrence(
     recurrent_kernel = ops.copy(recurrent_kernel)
     masked = mask is not None
     dropped = recurrent_mask is not None
-    if not masked:
+    zoned = zoneout is not None
+    if zoned:
+        # Per-state update masks m_h, m_c; both are loop inputs.
+        m_h, m_c = (1.0 - d for d in zoneout)
+        if masked:
+            m_h, m_c = mask * m_h, mask * m_c
+        mask = ops.concatenate([m_h, m_c], axis=-1)  # (time, b|1, 2 u|2)
+        half = mask.shape[-1] // 2
+    elif not masked:
         mask = ops.ones((ops.shape(projected_inputs)[0], 1, 1), "float32")
     if not dropped:
         recurrent_mask = ops.ones((1, units), "float32")
@@ -84,19 +109,29 @@ def lstm_recurrence(
             g = act(z[:, 2 * units : 3 * units])
             c_new = s[:, units : 2 * units] * c_tm1 + s[:, :units] * g
             h_new = s[:, 3 * units :] * act(c_new)
+            if zoned:
+                m_t = inputs_t[1]
+                c_cand = c_new
+                h_new = h_tm1 + m_t[:, :half] * (h_new - h_tm1)
+                c_new = c_tm1 + m_t[:, half:] * (c_new - c_tm1)
+                return (h_new, c_new), (h_new, c_new, s, g, c_cand)
             if masked:
                 m_t = inputs_t[1]
                 h_new = h_tm1 + m_t * (h_new - h_tm1)
                 c_new = c_tm1 + m_t * (c_new - c_tm1)
             return (h_new, c_new), (h_new, c_new, s, g)
 
-        loop_inputs = (xw, m_seq) if masked else (xw,)
-        (h_last, c_last), (h_seq, c_seq, s_seq, g_seq) = time_scan(
+        loop_inputs = (xw, m_seq) if masked or zoned else (xw,)
+        (h_last, c_last), step_outputs = time_scan(
             forward_step,
             (h_init, c_init),
             loop_inputs,
             compile_loop=compile_forward,
         )
+        h_seq, c_seq, s_seq, g_seq = step_outputs[:4]
+        # The candidate carry c̃_t (equal to c_t at unmasked steps unless
+        # zoned) feeds h̃_t = o ⊙ tanh(c̃_t).
+        c_cand_seq = step_outputs[4] if zoned else c_seq
 
         def grad(*upstream):
             d_h_seq, d_h_last, d_c_last = upstream_gradients(
@@ -106,7 +141,7 @@ def lstm_recurrence(
             f = s_seq[..., units : 2 * units]
             o = s_seq[..., 3 * units :]
             c_prev_seq = ops.concatenate([c_init[None], c_seq[:-1]], axis=0)
-            tanh_c = act(c_seq)
+            tanh_c = act(c_cand_seq)
             cell_factor = o * act_grad(tanh_c)  # (time, batch, units)
             gate_factors = ops.concatenate(
                 [
@@ -123,8 +158,13 @@ def lstm_recurrence(
                 dh, dc = carry
                 d_out_t, cell_t, gates_t, f_t = inputs_t[:4]
                 dh_t = dh + d_out_t
-                if masked:
-                    m_t = inputs_t[4]
+                if zoned:
+                    m_h_t = inputs_t[4][:, :half]
+                    m_c_t = inputs_t[4][:, half:]
+                    dh_step = m_h_t * dh_t
+                    dc_step = m_c_t * dc + dh_step * cell_t
+                elif masked:
+                    m_t = m_h_t = m_c_t = inputs_t[4]
                     dh_step = m_t * dh_t
                     dc_step = m_t * dc + dh_step * cell_t
                 else:
@@ -138,16 +178,16 @@ def lstm_recurrence(
                 if dropped:
                     dh_prev = dh_prev * r_mask
                 dc_prev = dc_step * f_t
-                if masked:
-                    dh_prev = dh_prev + (1.0 - m_t) * dh_t
-                    dc_prev = dc_prev + (1.0 - m_t) * dc
+                if masked or zoned:
+                    dh_prev = dh_prev + (1.0 - m_h_t) * dh_t
+                    dc_prev = dc_prev + (1.0 - m_c_t) * dc
                 return (dh_prev, dc_prev), da
 
             loop_inputs = (d_h_seq, cell_factor, gate_factors, f)
             (dh0, dc0), d_xw = time_scan(
                 backward_step,
                 (d_h_last, d_c_last),
-                loop_inputs + (m_seq,) if masked else loop_inputs,
+                loop_inputs + (m_seq,) if masked or zoned else loop_inputs,
                 reverse=True,
                 compile_loop=True,
             )

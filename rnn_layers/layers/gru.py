@@ -28,6 +28,8 @@ class GRU(CellLayer):
         dropout: Defaults to `0.0`.
         recurrent_dropout: Defaults to `0.0`.
         reset_after: Defaults to `True`.
+        zoneout: probability that a unit of `h` keeps its previous value
+            at a step (Krueger et al., 2017). Defaults to `0.0`.
         seed: Defaults to `None`.
         return_sequences, return_state, go_backwards, stateful, unroll:
             as in `keras.layers.GRU`. Default to `False`.
@@ -53,4 +55,5 @@ class GRU(CellLayer):
     cell_properties = CellLayer.cell_properties + (
         "recurrent_activation",
         "reset_after",
+        "zoneout",
     )

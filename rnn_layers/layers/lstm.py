@@ -30,7 +30,10 @@ class LSTM(CellLayer):
             Default to `None`.
         dropout: fraction of the inputs dropped. Defaults to `0.0`.
         recurrent_dropout: fraction of `h_{t-1}` dropped. Defaults to `0.0`.
-        seed: random seed for dropout. Defaults to `None`.
+        zoneout: probability that a unit of `h` (and `c`) keeps its
+            previous value at a step (Krueger et al., 2017). Defaults to
+            `0.0`.
+        seed: random seed for dropout and zoneout. Defaults to `None`.
         return_sequences: Defaults to `False`.
         return_state: Defaults to `False`.
         go_backwards: Defaults to `False`.
@@ -61,4 +64,5 @@ class LSTM(CellLayer):
     cell_properties = CellLayer.cell_properties + (
         "recurrent_activation",
         "unit_forget_bias",
+        "zoneout",
     )

@@ -13,6 +13,19 @@ def _prepare_dropout_masks(cell, batch_size):
         _prepare_dropout_masks(inner, batch_size)
 
 
+def _draw_zoneout_masks(cell, sequences, training):
+    """Per-step zoneout masks of the cell, drawn before the loop, or `None`.
+
+    Returns one float32 `(time, batch, units)` mask per state (input time
+    order) for a cell with `zoneout > 0` when training; see
+    `rnn_layers/cells/zoneout.py`.
+    """
+    if not training or getattr(cell, "zoneout", 0) == 0:
+        return None
+    shape = ops.shape(sequences)
+    return cell.draw_zoneout_masks(shape[1], shape[0])
+
+
 def _reset_dropout_masks(cell):
     if hasattr(cell, "reset_dropout_masks"):
         cell.reset_dropout_masks()
@@ -36,6 +49,12 @@ class RNN(keras.layers.RNN):
       `fused=False` to step the cell under autodiff instead.
     - `constants`: extra tensors (e.g. an attention memory) handed to every
       step as `cell.call(inputs, states, constants=constants)`.
+    - per-step zoneout masks: for a cell with `zoneout > 0` (`LSTMCell`,
+      `GRUCell`) the layer draws `cell.draw_zoneout_masks(time, batch)`
+      before the loop when training; the fused loop takes them whole, the
+      generic loop hands each step its slice as
+      `cell.call(inputs, states, training=..., zoneout_mask=[...])`, so both
+      give the same numbers.
 
     Args:
         cell: an RNN cell instance (or a list of cells, stacked), following
@@ -100,6 +119,7 @@ class RNN(keras.layers.RNN):
         )
         self.fused = fused
         self._constants = None
+        self._zoneout_masks = None
 
     def compute_output_shape(
         self, sequences_shape, initial_state_shape=None, constants_shape=None
@@ -143,6 +163,9 @@ class RNN(keras.layers.RNN):
     ):
         _prepare_dropout_masks(self.cell, ops.shape(sequences)[0])
         self._constants = constants
+        self._zoneout_masks = _draw_zoneout_masks(
+            self.cell, sequences, training
+        )
         try:
             return super().call(
                 sequences,
@@ -152,6 +175,7 @@ class RNN(keras.layers.RNN):
             )
         finally:
             self._constants = None
+            self._zoneout_masks = None
             _reset_dropout_masks(self.cell)
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
@@ -170,6 +194,7 @@ class RNN(keras.layers.RNN):
                     mask=mask,
                     training=training,
                     go_backwards=self.go_backwards,
+                    **self._zoneout_kwargs(),
                 )
             except NotImplementedError:
                 pass
@@ -179,13 +204,18 @@ class RNN(keras.layers.RNN):
                         outputs, mask
                     )
                 return last_output, outputs, states
-        if self._constants is None:
+        if self._constants is None and self._zoneout_masks is None:
             return super().inner_loop(
                 sequences, initial_state, mask, training=training
             )
-        return self._loop_with_constants(
+        return self._loop_with_step_extras(
             sequences, initial_state, mask, training
         )
+
+    def _zoneout_kwargs(self):
+        if self._zoneout_masks is None:
+            return {}
+        return {"zoneout_masks": self._zoneout_masks}
 
     def _zero_masked_outputs(self, outputs, mask):
         step_mask = ops.cast(mask, outputs.dtype)[:, :, None]
@@ -194,14 +224,27 @@ class RNN(keras.layers.RNN):
         outputs = outputs * step_mask
         return outputs, outputs[:, -1]
 
-    def _loop_with_constants(self, sequences, initial_state, mask, training):
-        constants = list(self._constants)
-        cell_kwargs = {"constants": constants}
+    def _loop_with_step_extras(self, sequences, initial_state, mask,
+                               training):
+        """The generic loop, handing the cell constants and zoneout masks."""
+        cell_kwargs = {}
+        if self._constants is not None:
+            cell_kwargs["constants"] = list(self._constants)
         if getattr(self.cell, "_call_has_training_arg", False):
             cell_kwargs["training"] = training
+        zoneout_masks = self._zoneout_masks
+        if zoneout_masks is not None:
+            # Time-major (time, batch, units) to batch-major steps beside the
+            # inputs; the backend loop slices (and reverses) them alike.
+            sequences = (sequences,) + tuple(
+                ops.transpose(m, (1, 0, 2)) for m in zoneout_masks
+            )
 
         def step(inputs, states):
-            output, new_states = self.cell(inputs, states, **cell_kwargs)
+            step_kwargs = dict(cell_kwargs)
+            if zoneout_masks is not None:
+                inputs, step_kwargs["zoneout_mask"] = inputs[0], inputs[1:]
+            output, new_states = self.cell(inputs, states, **step_kwargs)
             if not tree.is_nested(new_states):
                 new_states = [new_states]
             return output, new_states
@@ -215,7 +258,7 @@ class RNN(keras.layers.RNN):
             go_backwards=self.go_backwards,
             mask=mask,
             unroll=self.unroll,
-            input_length=sequences.shape[1],
+            input_length=tree.flatten(sequences)[0].shape[1],
             zero_output_for_mask=self.zero_output_for_mask,
             return_all_outputs=self.return_sequences,
         )

@@ -2,6 +2,7 @@
 
 from rnn_layers.samplers.beam_sampler import BeamSampler
 from rnn_layers.samplers.greedy_sampler import GreedySampler
+from rnn_layers.samplers.lstm_step import folded_step_fn
 from rnn_layers.samplers.random_sampler import RandomSampler
 from rnn_layers.samplers.recurrent_next import recurrent_next
 from rnn_layers.samplers.sampler import Sampler
@@ -19,6 +20,7 @@ __all__ = [
     "TopKSampler",
     "TopPSampler",
     "deserialize",
+    "folded_step_fn",
     "get",
     "recurrent_next",
     "serialize",

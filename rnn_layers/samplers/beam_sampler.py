@@ -6,6 +6,7 @@ from keras import ops
 from rnn_layers.samplers import sampler_math as sm
 from rnn_layers.samplers.sampler import Sampler
 from rnn_layers.samplers.sampler import _check_positive_int
+from rnn_layers.samplers.sampler import write_token
 
 
 @keras.saving.register_keras_serializable(package="rnn_layers")
@@ -139,6 +140,7 @@ class BeamSampler(Sampler):
         finished = ops.zeros_like(rows, dtype="bool")
         lengths = ops.zeros_like(rows)
         offsets = ops.arange(batch, dtype="int32")[:, None] * beams  # (b, 1)
+        positions = ops.arange(max_length, dtype="int32")
 
         def cond(prompt, cache, index, scores, finished, lengths):
             return ops.logical_and(
@@ -174,7 +176,7 @@ class BeamSampler(Sampler):
                 lambda x: ops.take(x, parent, axis=0), cache)
             finished = ops.take(finished, parent, axis=0)
             token = ops.where(in_prompt, prompt_token, token)
-            prompt = ops.slice_update(prompt, [0, index], token[:, None])
+            prompt = write_token(prompt, positions, index, token)
             if end_token_id is not None:
                 finished = ops.logical_or(finished, ops.logical_and(
                     ops.logical_not(in_prompt), token == end_token_id))

@@ -28,6 +28,8 @@ class GreedySampler(Sampler):
     """
 
     stochastic = False
+    # argmax(softmax(logits / t)) == argmax(logits): skip the softmax.
+    needs_probabilities = False
 
     def get_next_token(self, probabilities):
         return ops.argmax(probabilities, axis=-1)
