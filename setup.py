@@ -24,6 +24,7 @@ setup(
             "pandas>=2.2",
             "tqdm>=4.66",
             "matplotlib>=3.8",
+            "sacrebleu>=2.4",
         ],
         # The JAX backend on CPU (GPU users install jax[cuda12] instead).
         "jax": ["jax>=0.4.30"],
