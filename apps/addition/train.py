@@ -26,6 +26,12 @@ import numpy as np
 from apps.addition import data
 from apps.addition.model import ModelConfig, build_model, compile_model
 from datasets.epoch_batches import EpochBatches
+from saved_models.config_flags import config_parser
+from saved_models.config_flags import configs_from_args
+from saved_models.config_flags import require_folder
+from saved_models.config_flags import require_non_negative
+from saved_models.config_flags import require_positive_integers
+from saved_models.config_flags import require_positive_numbers
 from saved_models.run_directory import CONFIG_FILE
 from saved_models.run_directory import load_run_config
 from saved_models.run_directory import read_checkpoint_state
@@ -67,28 +73,13 @@ class TrainConfig:
     export_dir: str = "saved_models/addition"  # "" skips the export
 
     def __post_init__(self):
-        if not self.run_dir:
-            raise ValueError(
-                "Received `run_dir=''`; expected a folder such as "
-                "'runs/addition'."
-            )
+        require_folder(self, "run_dir", "runs/addition")
         data.num_steps_for(self.max_digits)  # validates max_digits
-        for name in ("epochs", "steps_per_epoch", "batch_size"):
-            if getattr(self, name) < 1:
-                raise ValueError(
-                    f"Received `{name}={getattr(self, name)}`; expected a "
-                    "positive integer."
-                )
-        if not self.learning_rate > 0:
-            raise ValueError(
-                f"Received `learning_rate={self.learning_rate}`; expected a "
-                "positive number."
-            )
-        if self.validation_examples < 0:
-            raise ValueError(
-                f"Received `validation_examples={self.validation_examples}`;"
-                " expected >= 0."
-            )
+        require_positive_integers(
+            self, ("epochs", "steps_per_epoch", "batch_size")
+        )
+        require_positive_numbers(self, "learning_rate")
+        require_non_negative(self, "validation_examples")
 
 
 def load_config(run_dir: os.PathLike) -> tuple[ModelConfig, TrainConfig]:
@@ -245,51 +236,19 @@ def train(
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line of `python -m apps.addition.train`."""
-    model_defaults, train_defaults = ModelConfig(), TrainConfig()
-    parser = argparse.ArgumentParser(
-        prog="python -m apps.addition.train",
-        description="Train an LSTM to add integers digit by digit "
+    return config_parser(
+        "python -m apps.addition.train",
+        "Train an LSTM to add integers digit by digit "
         "(seed notes: learning to carry), then export a SavedModel.",
+        TrainConfig,
+        ModelConfig,
     )
-    for field in dataclasses.fields(TrainConfig):
-        parser.add_argument(
-            f"--{field.name}",
-            type=field.type if field.type in (int, float) else str,
-            default=getattr(train_defaults, field.name),
-            help=f"{_help(TrainConfig, field.name)} "
-            f"(default: {getattr(train_defaults, field.name)!r})",
-        )
-    for field in dataclasses.fields(ModelConfig):
-        parser.add_argument(
-            f"--{field.name}",
-            type=int,
-            default=getattr(model_defaults, field.name),
-            help=f"{_help(ModelConfig, field.name)} "
-            f"(default: {getattr(model_defaults, field.name)!r})",
-        )
-    return parser
-
-
-def _help(config_cls, name: str) -> str:
-    """The one-line help of a config field, from its `Args:` docstring."""
-    doc = config_cls.__doc__ or ""
-    marker = f"{name}: "
-    start = doc.find(marker)
-    if start < 0:
-        return name
-    text = doc[start + len(marker) :].split("Defaults to")[0]
-    return " ".join(text.split()).rstrip(".")
 
 
 def main(argv=None) -> None:
     """Parses the command line and trains."""
-    args = vars(build_parser().parse_args(argv))
-    model_names = {f.name for f in dataclasses.fields(ModelConfig)}
-    model_config = ModelConfig(
-        **{k: v for k, v in args.items() if k in model_names}
-    )
-    train_config = TrainConfig(
-        **{k: v for k, v in args.items() if k not in model_names}
+    model_config, train_config = configs_from_args(
+        build_parser().parse_args(argv), ModelConfig, TrainConfig
     )
     keras.utils.set_random_seed(train_config.seed)
     train(model_config, train_config)

@@ -27,6 +27,14 @@ import keras
 from apps.captioning import data
 from apps.captioning.model import ModelConfig, build_model, compile_model
 from datasets.vocabulary import load_vocabulary, save_vocabulary
+from saved_models.config_flags import (
+    config_parser,
+    configs_from_args,
+    require_folder,
+    require_non_negative,
+    require_positive_integers,
+    require_positive_numbers,
+)
 from saved_models.run_directory import (
     CONFIG_FILE,
     load_run_config,
@@ -81,11 +89,7 @@ class TrainConfig:
     export_dir: str = "saved_models/captioning"  # "" skips the export
 
     def __post_init__(self):
-        if not self.run_dir:
-            raise ValueError(
-                "Received `run_dir=''`; expected a folder such as "
-                "'runs/captioning'."
-            )
+        require_folder(self, "run_dir", "runs/captioning")
         if self.dataset not in data.DATASETS:
             raise ValueError(
                 f"Received `dataset={self.dataset!r}`; expected one of "
@@ -96,23 +100,13 @@ class TrainConfig:
                 f"Received `dataset={self.dataset!r}` without `data_dir`; "
                 "pass --data_dir with the dataset's folder."
             )
-        for name in ("max_words", "max_vocabulary", "epochs",
-                     "steps_per_epoch", "batch_size"):
-            if getattr(self, name) < 1:
-                raise ValueError(
-                    f"Received `{name}={getattr(self, name)}`; expected a "
-                    "positive integer."
-                )
-        if not self.learning_rate > 0:
-            raise ValueError(
-                f"Received `learning_rate={self.learning_rate}`; expected a "
-                "positive number."
-            )
-        if self.validation_examples < 0:
-            raise ValueError(
-                f"Received `validation_examples={self.validation_examples}`;"
-                " expected >= 0."
-            )
+        require_positive_integers(
+            self,
+            ("max_words", "max_vocabulary", "epochs", "steps_per_epoch",
+             "batch_size"),
+        )
+        require_positive_numbers(self, "learning_rate")
+        require_non_negative(self, "validation_examples")
 
 
 def load_config(run_dir: os.PathLike) -> tuple[ModelConfig, TrainConfig]:
@@ -283,43 +277,21 @@ def _export(model, vocabulary, model_config, train_config) -> None:
     print(f"Exported {path}")
 
 
-def _help(config_cls, name: str) -> str:
-    doc = config_cls.__doc__ or ""
-    marker = f"{name}: "
-    start = doc.find(marker)
-    if start < 0:
-        return name
-    text = doc[start + len(marker):].split("Defaults to")[0]
-    return " ".join(text.split()).rstrip(".")
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The command line of `python -m apps.captioning.train`."""
-    parser = argparse.ArgumentParser(
-        prog="python -m apps.captioning.train",
-        description="Train a Show, Attend and Tell captioner (procedural "
+    return config_parser(
+        "python -m apps.captioning.train",
+        "Train a Show, Attend and Tell captioner (procedural "
         "shapes by default; Flickr8k or COCO with --dataset), then export.",
+        TrainConfig,
+        ModelConfig,
     )
-    for cls in (TrainConfig, ModelConfig):
-        defaults = cls()
-        for field in dataclasses.fields(cls):
-            default = getattr(defaults, field.name)
-            parser.add_argument(
-                f"--{field.name}", type=type(default), default=default,
-                help=f"{_help(cls, field.name)} (default: {default!r})",
-            )
-    return parser
 
 
 def main(argv=None) -> None:
     """Parses the command line and trains."""
-    args = vars(build_parser().parse_args(argv))
-    model_names = {f.name for f in dataclasses.fields(ModelConfig)}
-    model_config = ModelConfig(
-        **{k: v for k, v in args.items() if k in model_names}
-    )
-    train_config = TrainConfig(
-        **{k: v for k, v in args.items() if k not in model_names}
+    model_config, train_config = configs_from_args(
+        build_parser().parse_args(argv), ModelConfig, TrainConfig
     )
     keras.utils.set_random_seed(train_config.seed)
     train(model_config, train_config)

@@ -36,6 +36,11 @@ from apps.language_model.tokenizer import Tokenizer
 from datasets.epoch_batches import EpochBatches
 from datasets.text import CORPORA, TextCorpus, load_corpus
 from datasets.vocabulary import load_vocabulary, save_vocabulary
+from saved_models.config_flags import config_parser
+from saved_models.config_flags import configs_from_args
+from saved_models.config_flags import require_folder
+from saved_models.config_flags import require_non_negative
+from saved_models.config_flags import require_positive_integers
 from saved_models.run_directory import CONFIG_FILE
 from saved_models.run_directory import load_run_config
 from saved_models.run_directory import read_checkpoint_state
@@ -44,6 +49,7 @@ from saved_models.run_directory import save_run_config
 from saved_models.run_directory import training_callbacks
 
 VOCABULARY_FILE = "vocabulary.json"
+_NOT_FLAGS = ("vocabulary_size",)  # comes from the vocabulary, not a flag
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,29 +114,22 @@ class TrainConfig:
     export_dir: str = "saved_models/language_model"  # "" skips the export
 
     def __post_init__(self):
-        if not self.run_dir:
-            raise ValueError(
-                "Received `run_dir=''`; expected a folder such as "
-                "'runs/language_model'."
-            )
+        require_folder(self, "run_dir", "runs/language_model")
         if self.dataset not in CORPORA:
             raise ValueError(
                 f"Received `dataset={self.dataset!r}`; expected one of "
                 f"{CORPORA}."
             )
-        for name in ("epochs", "steps_per_epoch", "batch_size",
-                     "sequence_length", "decay_every"):
-            if getattr(self, name) < 1:
-                raise ValueError(
-                    f"Received `{name}={getattr(self, name)}`; expected a "
-                    "positive integer."
-                )
-        for name in ("max_vocabulary", "warmup_steps", "decay_start",
-                     "validation_windows"):
-            if getattr(self, name) < 0:
-                raise ValueError(
-                    f"Received `{name}={getattr(self, name)}`; expected >= 0."
-                )
+        require_positive_integers(
+            self,
+            ("epochs", "steps_per_epoch", "batch_size", "sequence_length",
+             "decay_every"),
+        )
+        require_non_negative(
+            self,
+            ("max_vocabulary", "warmup_steps", "decay_start",
+             "validation_windows"),
+        )
         if self.optimizer not in ("adam", "sgd"):
             raise ValueError(
                 f"Received `optimizer={self.optimizer!r}`; expected 'adam' "
@@ -369,49 +368,25 @@ def restore_model(run_dir):
     return model, tokenizer, model_config, train_config
 
 
-def _help(config_cls, name: str) -> str:
-    """The one-line help of a config field, from its `Args:` docstring."""
-    doc = config_cls.__doc__ or ""
-    start = doc.find(f"{name}: ")
-    if start < 0:
-        return name
-    text = doc[start + len(name) + 2 :].split("Defaults to")[0]
-    return " ".join(text.split()).rstrip(".")
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The command line of `python -m apps.language_model.train`."""
-    parser = argparse.ArgumentParser(
-        prog="python -m apps.language_model.train",
-        description="Train a character or word LSTM/GRU language model "
+    return config_parser(
+        "python -m apps.language_model.train",
+        "Train a character or word LSTM/GRU language model "
         "(embedded Python docs by default), then export a SavedModel.",
+        TrainConfig,
+        ModelConfig,
+        skip=_NOT_FLAGS,
     )
-    for cls in (TrainConfig, ModelConfig):
-        defaults = cls()
-        for field in dataclasses.fields(cls):
-            if field.name == "vocabulary_size":
-                continue  # comes from the vocabulary
-            kind = field.type if field.type in (int, float) else str
-            if field.type is bool:
-                kind = lambda text: text.lower() in ("1", "true", "yes")
-            parser.add_argument(
-                f"--{field.name}", type=kind,
-                default=getattr(defaults, field.name),
-                help=f"{_help(cls, field.name)} "
-                f"(default: {getattr(defaults, field.name)!r})",
-            )
-    return parser
 
 
 def main(argv=None) -> None:
     """Parses the command line and trains."""
-    args = vars(build_parser().parse_args(argv))
-    model_names = {f.name for f in dataclasses.fields(ModelConfig)}
+    args = build_parser().parse_args(argv)
     try:
-        model_config = ModelConfig(
-            **{k: v for k, v in args.items() if k in model_names})
-        train_config = TrainConfig(
-            **{k: v for k, v in args.items() if k not in model_names})
+        model_config, train_config = configs_from_args(
+            args, ModelConfig, TrainConfig, skip=_NOT_FLAGS
+        )
     except ValueError as error:
         raise SystemExit(str(error)) from None
     keras.utils.set_random_seed(train_config.seed)

@@ -1,7 +1,5 @@
 """Adapter from a recurrent step function to the sampler `next` protocol."""
 
-from keras import ops
-
 
 def recurrent_next(step_fn):
     """Builds `next(prompt, cache, index)` from a recurrent step function.
