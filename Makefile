@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: demo test test-tensorflow test-jax bench install clean
+.PHONY: demo demo-addition test test-tensorflow test-jax bench install clean
 
 install: $(STAMP)
 
@@ -17,9 +17,14 @@ $(STAMP): setup.py constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[tf,jax,test]'
 	touch $(STAMP)
 
-# Trains the addition slice on generated data, exports it as a SavedModel,
-# reloads it in a fresh TensorFlow-only process and prints served answers.
+# Trains the captioner on procedurally drawn shapes (no data, no network),
+# exports it as a SavedModel, captions fresh scenes from a fresh
+# TensorFlow-only process and saves an attention plot.
 demo: $(STAMP)
+	KERAS_BACKEND=tensorflow $(PY) -m apps.captioning.demo
+
+# The first slice: learning to carry, trained, exported and served.
+demo-addition: $(STAMP)
 	KERAS_BACKEND=tensorflow $(PY) -m apps.addition.demo
 
 # The whole suite on TensorFlow, then the backend-neutral library on JAX.

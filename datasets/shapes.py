@@ -11,7 +11,10 @@ a large green triangle above a small yellow circle
 
 The first-named object is chosen at random, so "left of" and "right of"
 (or "above" and "below") both occur and the model must read the layout.
-All functions are pure: randomness comes from an `np.random.Generator`.
+Every scene therefore has two true captions, the second naming the objects
+the other way round (`true_captions`); exact-caption accuracy accepts
+either. All functions are pure: randomness comes from an
+`np.random.Generator`.
 """
 
 import dataclasses
@@ -131,6 +134,38 @@ def caption_of(first: ShapeSpec, second: ShapeSpec, axis: str) -> str:
     index = 0 if axis == "x" else 1
     before = first.center[index] < second.center[index]
     return f"{first.phrase()} {RELATIONS[(axis, before)]} {second.phrase()}"
+
+
+def true_captions(caption: str) -> tuple[str, str]:
+    """Both true captions of the scene that `caption` describes.
+
+    Args:
+        caption: str, a caption from `caption_of`, e.g.
+            `"a small red circle left of a large blue square"`.
+
+    Returns:
+        `(caption, swapped)`: the same scene named the other way round.
+
+    Raises:
+        ValueError: if `caption` is not of the form `caption_of` writes.
+
+    Example:
+
+    >>> true_captions("a small red circle left of a large blue square")[1]
+    'a large blue square right of a small red circle'
+    """
+    opposite = {
+        "left of": "right of", "right of": "left of",
+        "above": "below", "below": "above",
+    }
+    for relation, inverse in opposite.items():
+        first, found, second = caption.partition(f" {relation} ")
+        if found and first.startswith("a ") and second.startswith("a "):
+            return caption, f"{second} {inverse} {first}"
+    raise ValueError(
+        f"Received `caption={caption!r}`; expected '<object> <relation> "
+        "<object>' such as 'a small red circle left of a large blue square'."
+    )
 
 
 def render_scene(shapes, image_size: int = 64) -> np.ndarray:

@@ -17,8 +17,6 @@ KERAS_BACKEND=tensorflow python -m apps.addition.demo
 
 import argparse
 import os
-import subprocess
-import sys
 import tempfile
 import time
 
@@ -27,6 +25,7 @@ import keras
 from apps.addition.model import ModelConfig
 from apps.addition.train import TrainConfig, train
 from saved_models.export import require_tensorflow_backend
+from saved_models.fresh_process import run_isolated
 from saved_models.serving import (
     predict_request_body,
     predict_url,
@@ -45,7 +44,6 @@ DEMO_PROBLEMS = (
 
 # Runs in a fresh interpreter that imports nothing but tensorflow.
 _SERVE_SCRIPT = """
-import sys
 import tensorflow as tf
 
 served = tf.saved_model.load(sys.argv[1])
@@ -56,38 +54,7 @@ for problem, total, error in zip(
 ):
     shown = total.decode() if total else "error: " + error.decode()
     print(f"  {problem!r:>22} -> {shown}")
-leaked = sorted(m for m in ("rnn_layers", "apps") if m in sys.modules)
-print("  modules from this repository loaded:", leaked or "none")
 """
-
-
-def serve_in_fresh_process(
-    version_dir: str, problems: list[str]
-) -> subprocess.CompletedProcess:
-    """Loads `version_dir` in a new Python importing only tensorflow.
-
-    The child runs from a temporary working directory with a clean
-    `PYTHONPATH`, so it cannot import this repository.
-
-    Args:
-        version_dir: str, an exported `saved_models/<name>/<version>` folder.
-        problems: list of str requests for `serving_default`.
-
-    Returns:
-        The finished `subprocess.CompletedProcess` (text output).
-    """
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    with tempfile.TemporaryDirectory() as cwd:
-        return subprocess.run(
-            [sys.executable, "-c", _SERVE_SCRIPT, os.path.abspath(version_dir)]
-            + list(problems),
-            cwd=cwd,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
 
 
 def demo(run_dir: str | None, model_dir: str, seed: int) -> str:
@@ -122,7 +89,9 @@ def demo(run_dir: str | None, model_dir: str, seed: int) -> str:
     print(f"\nTrained in {trained - started:.1f} s; exported {version_dir} "
           f"and {config_path} in {exported - trained:.1f} s.")
     print("Answers from a fresh process that imports only tensorflow:")
-    result = serve_in_fresh_process(str(version_dir), list(DEMO_PROBLEMS))
+    result = run_isolated(
+        _SERVE_SCRIPT, [os.path.abspath(version_dir), *DEMO_PROBLEMS]
+    )
     if result.returncode != 0:
         raise RuntimeError(
             f"Serving {version_dir} failed:\n{result.stdout}{result.stderr}"

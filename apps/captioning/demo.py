@@ -20,6 +20,7 @@ KERAS_BACKEND=tensorflow python -m apps.captioning.demo
 
 import argparse
 import dataclasses
+import json
 import os
 import time
 
@@ -30,6 +31,7 @@ from apps.captioning.export import export_model
 from apps.captioning.generate import caption_images, plot_attention
 from apps.captioning.model import ModelConfig
 from apps.captioning.train import TrainConfig, train
+from datasets import shapes
 from saved_models.export import require_tensorflow_backend
 from saved_models.fresh_process import run_isolated
 from saved_models.serving import (
@@ -40,23 +42,36 @@ from saved_models.serving import (
 
 BAD_REQUESTS = (b"this is not an image", b"")
 
-# Runs in a fresh interpreter that imports nothing but tensorflow.
+# Runs in a fresh interpreter that imports nothing but tensorflow; prints
+# one JSON line of captions and errors.
 _SERVE_SCRIPT = """
-import os
+import json
 
 import tensorflow as tf
 
 served = tf.saved_model.load(sys.argv[1])
-names = sys.argv[2:]
-images = [open(n, "rb").read() if n.endswith(".png") else n.encode()
-          for n in names]
+images = [open(name, "rb").read() if name.endswith(".png") else name.encode()
+          for name in sys.argv[2:]]
 answers = served.signatures["serving_default"](images=tf.constant(images))
-for name, caption, error in zip(
-    names, answers["caption"].numpy(), answers["error"].numpy()
-):
-    shown = caption.decode() if not error else "error: " + error.decode()
-    print(f"  {os.path.basename(name) or repr(name):>22} -> {shown}")
+print(json.dumps({key: [v.decode() for v in answers[key].numpy()]
+                  for key in ("caption", "error")}))
 """
+
+
+def print_answers(names, truths, answers) -> int:
+    """Prints each request's served caption or error; returns # correct."""
+    correct = 0
+    for name, truth, caption, error in zip(
+        names, truths, answers["caption"], answers["error"]
+    ):
+        if error:
+            print(f"  {name!r:>24} -> error: {error}")
+            continue
+        right = caption in shapes.true_captions(truth)
+        correct += right
+        print(f"  {name:>24} -> {caption}   [{'right' if right else 'WRONG'}"
+              f"; true: {truth}]")
+    return correct
 
 
 def write_scenes(output_dir: str, seed: int, count: int, image_size: int):
@@ -75,25 +90,27 @@ def write_scenes(output_dir: str, seed: int, count: int, image_size: int):
     return paths, images, captions
 
 
-def demo(train_config: TrainConfig, model_dir: str, output_dir: str,
-         scenes: int) -> str:
+def demo(model_config: ModelConfig, train_config: TrainConfig,
+         model_dir: str, output_dir: str, scenes: int) -> str:
     """Trains, exports, serves fresh scenes; returns the served output.
 
     Args:
+        model_config: the captioner to train.
         train_config: how to train (its `export_dir` is ignored).
         model_dir: str, the versioned export folder.
         output_dir: str, where the scene PNGs and `attention.png` go.
         scenes: int, fresh scenes to caption.
 
     Returns:
-        str, what the serving process printed.
+        str, what the serving process printed: a JSON line
+        `{"caption": [...], "error": [...]}` (scenes, then `BAD_REQUESTS`)
+        and the line naming the repository modules it loaded.
 
     Raises:
         RuntimeError: off the TensorFlow backend, or if serving fails.
     """
     require_tensorflow_backend()
     started = time.perf_counter()
-    model_config = ModelConfig()
     model = train(model_config, dataclasses.replace(train_config,
                                                     export_dir=""), verbose=2)
     trained = time.perf_counter()
@@ -107,21 +124,21 @@ def demo(train_config: TrainConfig, model_dir: str, output_dir: str,
 
     paths, images, truths = write_scenes(
         output_dir, train_config.seed, scenes, model_config.image_size)
-    print("\nTrue captions of the fresh scenes:")
-    for path, truth in zip(paths, truths):
-        print(f"  {os.path.basename(path):>22} :  {truth}")
-    print("Captions from a fresh process that imports only tensorflow:")
+    bad = [b.decode() for b in BAD_REQUESTS]
+    print("\nCaptions from a fresh process that imports only tensorflow:")
     result = run_isolated(
-        _SERVE_SCRIPT,
-        [os.path.abspath(version_dir), *paths,
-         *(b.decode() for b in BAD_REQUESTS)],
-    )
+        _SERVE_SCRIPT, [os.path.abspath(version_dir), *paths, *bad])
     if result.returncode != 0:
         raise RuntimeError(
             f"Serving {version_dir} failed:\n{result.stdout}{result.stderr}"
         )
-    print(result.stdout, end="")
-    print(f"Served in {time.perf_counter() - exported:.0f} s.")
+    answer_line, *rest = result.stdout.splitlines()
+    correct = print_answers(
+        [os.path.basename(p) for p in paths] + bad, list(truths) + [""] * 2,
+        json.loads(answer_line))
+    print("\n".join(rest))
+    print(f"{correct}/{len(paths)} fresh scenes captioned exactly; served in "
+          f"{time.perf_counter() - exported:.0f} s.")
 
     captions, _, _, alignments = caption_images(
         model, vocabulary, images[:1], train_config.max_words)
@@ -148,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--run_dir", default="runs/captioning_demo",
                         help="training run folder; re-running resumes "
                         "(default: %(default)s)")
-    parser.add_argument("--epochs", type=int, default=6,
+    parser.add_argument("--epochs", type=int, default=4,
                         help="epochs of 100 steps (default: %(default)s)")
     parser.add_argument("--model_dir", default="saved_models/captioning",
                         help="versioned export folder (default: %(default)s)")
@@ -169,7 +186,8 @@ def main(argv=None) -> None:
     config = TrainConfig(run_dir=args.run_dir, epochs=args.epochs,
                          seed=args.seed)
     try:
-        demo(config, args.model_dir, args.output_dir, args.scenes)
+        demo(ModelConfig(), config, args.model_dir, args.output_dir,
+             args.scenes)
     except RuntimeError as error:
         raise SystemExit(str(error)) from None
 

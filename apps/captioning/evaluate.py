@@ -4,7 +4,8 @@ BLEU is sacrebleu's corpus BLEU (Post 2018) against all references of each
 image, cumulative up to n-gram order 1..4, on lower-cased word captions
 (`datasets.captions.normalize_caption`). Exact-caption accuracy is the
 fraction of images whose caption equals one of its references; on the
-procedural shapes (one true caption each) it is the headline number.
+procedural shapes (two true captions each: the objects can be named in
+either order, `datasets.shapes.true_captions`) it is the headline number.
 
 Example:
 
@@ -22,6 +23,7 @@ import numpy as np
 
 from apps.captioning import data
 from apps.captioning.generate import caption_images
+from datasets import shapes
 
 
 def corpus_bleu(hypotheses: list[str], references: list[list[str]]) -> dict:
@@ -103,7 +105,7 @@ def main(argv=None) -> None:
     if train_config.dataset == "shapes":
         images, captions = data.shapes_batch(
             train_config.seed + 1, (3,), args.examples, size)
-        references = [[c] for c in captions]
+        references = [list(shapes.true_captions(c)) for c in captions]
     else:
         encoded, references = data.real_examples(
             train_config.dataset, train_config.data_dir, args.split)

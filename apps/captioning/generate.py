@@ -76,6 +76,8 @@ def plot_attention(image, words: list[str], alignments, path) -> None:
                                 figsize=(2 * columns, 2.2 * rows))
     axes = np.atleast_1d(axes).ravel()
     size = image.shape[0]
+    # One colour scale for every word: a spread-out map stays dark.
+    top = float(np.max(alignments[: len(words)]))
     for ax in axes:
         ax.axis("off")
     axes[0].imshow(image)
@@ -84,7 +86,7 @@ def plot_attention(image, words: list[str], alignments, path) -> None:
         heat = alignments[i].reshape(grid, grid)
         heat = np.kron(heat, np.ones((size // grid, size // grid)))
         axes[i + 1].imshow(image)
-        axes[i + 1].imshow(heat, cmap="jet", alpha=0.5,
+        axes[i + 1].imshow(heat, cmap="jet", alpha=0.5, vmin=0.0, vmax=top,
                            extent=(0, size, size, 0))
         axes[i + 1].set_title(word)
     figure.tight_layout()

@@ -36,9 +36,9 @@ class ModelConfig:
     """Hyper-parameters of the captioner; saved in the run's `config.json`.
 
     Args:
-        image_size: int, side of the square input image. Defaults to `64`.
+        image_size: int, side of the square input image. Defaults to `48`.
         encoder_width: int, filters of the first CNN block (doubling per
-            block). Defaults to `32`.
+            block). Defaults to `16`.
         encoder_blocks: int, CNN blocks, each halving the grid. Defaults
             to `3`.
         feature_dim: int, depth of each grid feature. Defaults to `128`.
@@ -57,8 +57,8 @@ class ModelConfig:
             Defaults to `0`.
     """
 
-    image_size: int = 64  # side of the square input image
-    encoder_width: int = 32  # filters of the first CNN block
+    image_size: int = 48  # side of the square input image
+    encoder_width: int = 16  # filters of the first CNN block
     encoder_blocks: int = 3  # CNN blocks, each halving the grid
     feature_dim: int = 128  # depth of each grid feature
     embedding_dim: int = 64  # word embedding size

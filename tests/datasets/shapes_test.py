@@ -54,3 +54,17 @@ def test_bad_arguments_raise():
         shapes.shape_mask("hexagon", (5, 5), 2, 16)
     with pytest.raises(ValueError, match="image_size"):
         shapes.sample_scene(np.random.default_rng(0), 8)
+
+
+def test_true_captions_name_the_scene_both_ways():
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        first, second, axis = shapes.sample_scene(rng, 64)
+        caption = shapes.caption_of(first, second, axis)
+        assert shapes.true_captions(caption) == (
+            caption, shapes.caption_of(second, first, axis))
+
+
+def test_true_captions_reject_other_text():
+    with pytest.raises(ValueError, match="expected '<object> <relation>"):
+        shapes.true_captions("a red circle next to a blue square")

@@ -1,0 +1,34 @@
+"""The captioning demo end to end, at toy size."""
+
+import json
+
+import keras
+import pytest
+
+from apps.captioning import demo
+from tests.apps.captioning.conftest import TINY_MODEL, tiny_train_config
+
+pytestmark = pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow",
+    reason="the demo exports, which needs KERAS_BACKEND=tensorflow",
+)
+
+
+def test_demo_trains_exports_and_serves_from_a_fresh_process(tmp_path):
+    output_dir = tmp_path / "out"
+    served = demo.demo(
+        TINY_MODEL, tiny_train_config(tmp_path / "run"),
+        str(tmp_path / "models" / "captioning"), str(output_dir), scenes=2,
+    )
+    answer_line, leak_line = served.splitlines()
+    answers = json.loads(answer_line)
+    # Two scenes get captions, the two bad requests get errors.
+    assert answers["error"] == ["", "", "not a JPEG or PNG image",
+                                "empty image"]
+    assert all(answers["caption"][:2]) and answers["caption"][2:] == ["", ""]
+    assert leak_line.endswith("loaded: none")
+    assert (tmp_path / "models" / "captioning" / "1" / "saved_model.pb"
+            ).is_file()
+    assert (tmp_path / "models" / "models.config").is_file()
+    plot = (output_dir / "attention.png").read_bytes()
+    assert plot.startswith(b"\x89PNG") and len(plot) > 1000
