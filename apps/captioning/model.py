@@ -141,8 +141,9 @@ class AttentionPenalty(keras.layers.Layer):
 
     def call(self, outputs, tokens):
         if self.weight:
-            alignments = outputs[..., self.units:]  # (batch, time, L)
-            valid = ops.cast(ops.not_equal(tokens, PAD_ID), alignments.dtype)
+            # float32 whatever the compute dtype: losses add up in float32.
+            alignments = ops.cast(outputs[..., self.units:], "float32")
+            valid = ops.cast(ops.not_equal(tokens, PAD_ID), "float32")
             totals = ops.sum(alignments * valid[..., None], axis=1)  # (b, L)
             self.add_loss(self.weight * ops.mean(ops.square(1.0 - totals)))
         return outputs

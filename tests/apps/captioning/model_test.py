@@ -55,3 +55,20 @@ def test_overfits_four_scenes_and_beam_beats_greedy():
     greedy_lp, _ = decoding.score(attention, images, greedy)
     beam_lp, _ = decoding.score(attention, images, beam)
     assert np.all(np.sum(beam_lp, 1) >= np.sum(greedy_lp, 1) - 1e-4)
+
+
+def test_trains_under_mixed_bfloat16():
+    # The attention penalty adds up in float32 beside a bfloat16 model.
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        model = build_model(TINY_MODEL, 12)
+        compile_model(model, 1e-3)
+        images = np.random.rand(2, 16, 16, 3).astype("float32")
+        tokens = np.array([[2, 4, 5, 0], [2, 6, 3, 0]], "int32")
+        loss = model.train_on_batch([images, tokens], tokens, return_dict=True)
+        model([images, tokens])  # an eager call records the penalty
+        penalty = model.losses[0]
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert keras.backend.standardize_dtype(penalty.dtype) == "float32"
+    assert np.isfinite(loss["loss"])
