@@ -41,6 +41,7 @@ from saved_models.serving import (
 )
 
 BAD_REQUESTS = (b"this is not an image", b"")
+NUM_BEAMS = 3  # beam width of the exported graph and of the attention plot
 
 # Runs in a fresh interpreter that imports nothing but tensorflow; prints
 # one JSON line of captions and errors.
@@ -116,7 +117,7 @@ def demo(model_config: ModelConfig, train_config: TrainConfig,
     trained = time.perf_counter()
     vocabulary = data.shapes_vocabulary()
     version_dir = export_model(model, vocabulary, model_config,
-                               train_config.max_words, model_dir)
+                               train_config.max_words, model_dir, NUM_BEAMS)
     config_path = write_models_config(os.path.dirname(model_dir) or ".")
     exported = time.perf_counter()
     print(f"\nTrained in {trained - started:.0f} s; exported {version_dir} "
@@ -141,7 +142,7 @@ def demo(model_config: ModelConfig, train_config: TrainConfig,
           f"{time.perf_counter() - exported:.0f} s.")
 
     captions, _, _, alignments = caption_images(
-        model, vocabulary, images[:1], train_config.max_words)
+        model, vocabulary, images[:1], train_config.max_words, NUM_BEAMS)
     plot_path = os.path.join(output_dir, "attention.png")
     plot_attention(images[0], captions[0].split() + [data.END],
                    alignments[0], plot_path)
