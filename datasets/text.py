@@ -167,6 +167,7 @@ def load_corpus(
     data_dir: os.PathLike | None = None,
     download: bool = True,
     script: str = "simplified",
+    poems: str = "all",
 ) -> TextCorpus:
     """Loads any corpus of `CORPORA` by name.
 
@@ -176,6 +177,8 @@ def load_corpus(
             `../shared/data/ptb`); ignored by the embedded corpora.
         download: bool, whether missing files may be downloaded.
         script: `"simplified"` or `"traditional"`, for `tang_poetry`.
+        poems: `"all"` or `"regular"` (only quatrains and regulated verse,
+            `tang_poetry.regular_poems`), for `tang_poetry`.
 
     Returns:
         `TextCorpus`.
@@ -193,8 +196,15 @@ def load_corpus(
         train, validation, test = ptb.load_ptb(data_dir, download)
         return TextCorpus("ptb", "word", train, validation, test)
     if name == "tang_poetry":
-        poems = tang_poetry.load_tang_poems(data_dir, script, download)
-        train, validation, test = tang_poetry.split_poems(poems)
+        if poems not in tang_poetry.POEM_SETS:
+            raise ValueError(
+                f"Received `poems={poems!r}`; expected one of "
+                f"{tang_poetry.POEM_SETS}."
+            )
+        texts = tang_poetry.load_tang_poems(data_dir, script, download)
+        if poems == "regular":
+            texts = tang_poetry.regular_poems(texts)
+        train, validation, test = tang_poetry.split_poems(texts)
         return TextCorpus(
             "tang_poetry",
             "char",

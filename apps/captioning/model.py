@@ -271,8 +271,14 @@ def token_accuracy(y_true, y_pred):
     return ops.sum(hit * valid) / ops.maximum(ops.sum(valid), 1.0)
 
 
-def compile_model(model: keras.Model, learning_rate: float) -> None:
-    """Adam with gradient clipping, masked cross-entropy, token accuracy."""
+def compile_model(model: keras.Model, learning_rate) -> None:
+    """Adam with gradient clipping, masked cross-entropy, token accuracy.
+
+    Args:
+        model: the captioner of `build_model`.
+        learning_rate: float or a
+            `keras.optimizers.schedules.LearningRateSchedule`.
+    """
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate, clipnorm=5.0),
         loss=caption_loss,

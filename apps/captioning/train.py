@@ -45,6 +45,8 @@ from saved_models.run_directory import (
 )
 
 VOCABULARY_FILE = "vocabulary.json"
+SCHEDULES = ("cosine", "constant")
+FINAL_FRACTION = 0.05  # cosine: the last step's share of the peak rate
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,7 +69,10 @@ class TrainConfig:
         steps_per_epoch: int, optimizer steps per epoch (shapes only).
             Defaults to `100`.
         batch_size: int, captions per step. Defaults to `32`.
-        learning_rate: float, Adam learning rate. Defaults to `0.002`.
+        learning_rate: float, peak Adam learning rate. Defaults to `0.002`.
+        schedule: str, `"cosine"` decays the rate along a half cosine to
+            `FINAL_FRACTION` of it at the last step of `epochs`;
+            `"constant"` keeps it. Defaults to `"cosine"`.
         validation_examples: int, held-out captions scored after each
             epoch. Defaults to `256`.
         seed: int, seeds data and weight initialisation. Defaults to `0`.
@@ -83,7 +88,8 @@ class TrainConfig:
     epochs: int = 20  # total epochs; a resumed run trains up to this
     steps_per_epoch: int = 100  # optimizer steps per epoch (shapes)
     batch_size: int = 32  # captions per step
-    learning_rate: float = 0.002  # Adam learning rate
+    learning_rate: float = 0.002  # peak Adam learning rate
+    schedule: str = "cosine"  # "cosine" (to FINAL_FRACTION) or "constant"
     validation_examples: int = 256  # held-out captions scored per epoch
     seed: int = 0  # data and weight initialisation
     export_dir: str = "saved_models/captioning"  # "" skips the export
@@ -106,6 +112,11 @@ class TrainConfig:
              "batch_size"),
         )
         require_positive_numbers(self, "learning_rate")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(
+                f"Received `schedule={self.schedule!r}`; expected one of "
+                f"{SCHEDULES}."
+            )
         require_non_negative(self, "validation_examples")
 
 
@@ -139,11 +150,15 @@ def restore_model(run_dir: os.PathLike):
 
 
 class EpochScenes(keras.utils.PyDataset):
-    """Batches of fresh shape scenes drawn from `(seed, epoch, batch)`."""
+    """Batches of fresh shape scenes drawn from `(seed, epoch, batch)`.
+
+    Two worker threads draw the next batches while the model trains on the
+    current one; each batch depends only on its key, not on the thread.
+    """
 
     def __init__(self, config: TrainConfig, image_size: int,
                  vocabulary: list[str], epoch: int):
-        super().__init__()
+        super().__init__(workers=2)
         self.config = config
         self.image_size = image_size
         self.vocabulary = vocabulary
@@ -208,6 +223,20 @@ def real_datasets(config: TrainConfig, image_size: int, vocabulary):
     return build("train", config.seed), validation
 
 
+def learning_rate(config: TrainConfig, steps_per_epoch: int):
+    """The configured rate: a float, or a `keras` cosine decay schedule.
+
+    The schedule spans `epochs * steps_per_epoch` optimizer steps, and reads
+    the optimizer's step count, so a resumed run continues where it was.
+    """
+    if config.schedule == "constant":
+        return config.learning_rate
+    return keras.optimizers.schedules.CosineDecay(
+        config.learning_rate, config.epochs * steps_per_epoch,
+        alpha=FINAL_FRACTION,
+    )
+
+
 def train(model_config: ModelConfig, train_config: TrainConfig,
           verbose="auto") -> keras.Model:
     """Trains (or resumes) the captioner, then exports it when configured.
@@ -233,7 +262,14 @@ def train(model_config: ModelConfig, train_config: TrainConfig,
         save_vocabulary(vocabulary_path, vocabulary)
 
     model = build_model(model_config, len(vocabulary))
-    compile_model(model, train_config.learning_rate)
+    if train_config.dataset == "shapes":
+        steps_per_epoch = train_config.steps_per_epoch
+    else:
+        training, validation = real_datasets(
+            train_config, model_config.image_size, vocabulary
+        )
+        steps_per_epoch = int(training.cardinality())
+    compile_model(model, learning_rate(train_config, steps_per_epoch))
     initial_epoch = restore_checkpoint(model, run_dir)
     if initial_epoch:
         print(f"Resuming {run_dir} after epoch {initial_epoch}.")
@@ -246,10 +282,6 @@ def train(model_config: ModelConfig, train_config: TrainConfig,
             validation = shapes_validation(
                 train_config, model_config.image_size, vocabulary
             )
-    else:
-        training, validation = real_datasets(
-            train_config, model_config.image_size, vocabulary
-        )
     model.fit(
         training, epochs=train_config.epochs, initial_epoch=initial_epoch,
         validation_data=validation,

@@ -91,7 +91,7 @@ def make_generate_fn(model: keras.Model, tokenizer: Tokenizer, graph_tokenizer):
         new_ids = generate_ids(
             model, ids, lengths, tokenizer.start_id, max_new,
             sampler=sampler, seed=seed, temperature=temperature,
-            top_k=top_k, top_p=top_p,
+            top_k=top_k, top_p=top_p, banned_ids=tokenizer.unsampled_ids,
         )  # (batch, max_new)
         return {"completion": graph_tokenizer.detokenize(new_ids)}
 

@@ -87,7 +87,7 @@ def complete(model: keras.Model, tokenizer, prompts: list[str],
         ids[row, : len(e)] = e
     new_ids = generate_ids(
         model, ids, lengths, tokenizer.start_id, max_new_tokens,
-        sampler=sampler, seed=seed,
+        sampler=sampler, seed=seed, banned_ids=tokenizer.unsampled_ids,
     )
     return [tokenizer.decode(row) for row in keras.ops.convert_to_numpy(new_ids)]
 

@@ -13,6 +13,7 @@ fix them in the constructor as Python numbers.
 """
 
 import keras
+import numpy as np
 from keras import ops
 
 from apps.language_model.model import initial_states, make_step_fn
@@ -60,6 +61,28 @@ class FilteredSampler(Sampler):
             logits, 1, seed=self.seed_generator
         )  # (batch, 1)
         return ops.take_along_axis(sorted_ids, choice, axis=-1)[:, 0]
+
+
+def ban_tokens(step, token_ids, vocabulary_size: int):
+    """Wraps a sampler step so that `token_ids` are never drawn.
+
+    Args:
+        step: `next(prompt, cache, index) -> (logits, hidden, cache)`, the
+            protocol of `rnn_layers.samplers.recurrent_next`.
+        token_ids: sequence of int ids whose logits become `NEG_INF`.
+        vocabulary_size: int, the logits' last dimension.
+
+    Returns:
+        A step of the same protocol with float32 logits.
+    """
+    penalty = np.zeros(vocabulary_size, "float32")
+    penalty[np.asarray(token_ids, "int32")] = NEG_INF
+
+    def banned(prompt, cache, index):
+        logits, hidden, cache = step(prompt, cache, index)
+        return ops.cast(logits, "float32") + penalty[None], hidden, cache
+
+    return banned
 
 
 def build_buffer(prompts, prompt_lengths, start_id: int, max_new_tokens):
@@ -110,6 +133,7 @@ def generate_ids(
     top_k=0,
     top_p=1.0,
     end_token_id=None,
+    banned_ids=(),
 ):
     """Samples continuations of a batch of prompts.
 
@@ -130,6 +154,8 @@ def generate_ids(
         top_p: float or tensor, for `FilteredSampler`. Defaults to `1.0`
             (off).
         end_token_id: optional int that ends a row (then padded with 0).
+        banned_ids: ids never sampled, such as `Tokenizer.unsampled_ids`.
+            Defaults to `()`.
 
     Returns:
         int32 `(batch, max_new_tokens)` continuation ids.
@@ -138,6 +164,8 @@ def generate_ids(
                                 max_new_tokens)
     batch = ops.shape(buffer)[0]
     step = recurrent_next(make_step_fn(model))
+    if len(banned_ids):
+        step = ban_tokens(step, banned_ids, model.output.shape[-1])
     cache = initial_states(model, batch)
     kwargs = dict(
         index=1, mask=mask, end_token_id=end_token_id, seed=seed,

@@ -82,6 +82,17 @@ class Tokenizer:
     def vocabulary_size(self) -> int:
         return len(self.vocabulary)
 
+    @property
+    def unsampled_ids(self) -> tuple[int, ...]:
+        """Ids generation never picks: `<pad>`, and `<unk>` at char level.
+
+        A character-level `<unk>` stands for characters cut from the
+        vocabulary and would print as U+FFFD; a word-level `<unk>` is a
+        word of the corpus (PTB writes it), so it stays.
+        """
+        pad = self.index[PAD]
+        return (pad, self.unk_id) if self.level == "char" else (pad,)
+
     def encode(self, text: str) -> np.ndarray:
         """int32 ids of `text` (no start token)."""
         if self.level == "char":

@@ -34,6 +34,7 @@ from apps.language_model.model import ModelConfig, build_model
 from apps.language_model.schedules import SCHEDULES, make_schedule
 from apps.language_model.tokenizer import Tokenizer
 from datasets.epoch_batches import EpochBatches
+from datasets.tang_poetry import POEM_SETS
 from datasets.text import CORPORA, TextCorpus, load_corpus
 from datasets.vocabulary import load_vocabulary, save_vocabulary
 from saved_models.config_flags import config_parser
@@ -65,6 +66,9 @@ class TrainConfig:
             possible. Defaults to `""`.
         script: str, `"simplified"` or `"traditional"` (tang_poetry only).
             Defaults to `"simplified"`.
+        poems: str, `"all"` or `"regular"`: only the quatrains and
+            regulated verse of 5- or 7-character lines (tang_poetry only).
+            Defaults to `"all"`.
         max_vocabulary: int, most vocabulary entries; `0` keeps all.
             Defaults to `0`.
         epochs: int, total epochs (a resumed run trains up to this).
@@ -96,6 +100,7 @@ class TrainConfig:
     dataset: str = "python_docs"  # one of datasets.text.CORPORA
     data_dir: str = ""  # dataset files; "" downloads when possible
     script: str = "simplified"  # tang_poetry: simplified or traditional
+    poems: str = "all"  # tang_poetry: "all" or "regular" forms only
     max_vocabulary: int = 0  # most vocabulary entries; 0 keeps all
     epochs: int = 10  # total epochs; a resumed run trains up to this
     steps_per_epoch: int = 100  # optimizer steps per epoch
@@ -119,6 +124,11 @@ class TrainConfig:
             raise ValueError(
                 f"Received `dataset={self.dataset!r}`; expected one of "
                 f"{CORPORA}."
+            )
+        if self.poems not in POEM_SETS:
+            raise ValueError(
+                f"Received `poems={self.poems!r}`; expected one of "
+                f"{POEM_SETS}."
             )
         require_positive_integers(
             self,
@@ -175,7 +185,8 @@ def load_tokenizer(run_dir, level: str) -> Tokenizer:
 def load_train_corpus(config: TrainConfig) -> TextCorpus:
     """The configured corpus (files from `data_dir`, else download)."""
     return load_corpus(
-        config.dataset, config.data_dir or None, script=config.script
+        config.dataset, config.data_dir or None, script=config.script,
+        poems=config.poems,
     )
 
 

@@ -14,6 +14,8 @@ POEMS = [
      "paragraphs": ["床前明月光，疑是地上霜。", "举头望明月，低头思故乡。"]},
     {"title": "空", "author": "?", "paragraphs": []},
 ]
+FREE_VERSE = {"title": "古风", "author": "?",
+              "paragraphs": ["大雅久不作，吾衰竟谁陈。", "王风委蔓草。"]}
 
 
 def test_reads_local_file_keeps_poems_whole(tmp_path):
@@ -44,3 +46,27 @@ def test_real_corpus_splits_whole_poems():
     assert sum(lines) == 57_607 - 4  # four poems have no text
     assert 0.04 < lines[1] / sum(lines) < 0.06
     assert corpus.train.startswith("秦川雄帝宅，函谷壮皇居。")
+
+
+def test_regular_poems_keep_quatrains_and_regulated_verse(tmp_path):
+    quatrain = POEMS[0]
+    regulated = {"paragraphs": quatrain["paragraphs"] * 2}
+    kept = tang_poetry.regular_poems([quatrain, FREE_VERSE, regulated])
+    assert kept == [quatrain, regulated]
+    with gzip.open(tmp_path / "tang_poems.simplified.json.gz", "wt",
+                   encoding="utf-8") as handle:
+        json.dump([quatrain, FREE_VERSE] * 40, handle, ensure_ascii=False)
+    everything = load_corpus("tang_poetry", tmp_path)
+    regular = load_corpus("tang_poetry", tmp_path, poems="regular")
+    text = everything.train + everything.validation + everything.test
+    assert "大雅" in text
+    regular_text = regular.train + regular.validation + regular.test
+    assert regular_text == tang_poetry.poems_to_text([quatrain] * 40)
+    with pytest.raises(ValueError, match="poems"):
+        load_corpus("tang_poetry", tmp_path, poems="modern")
+
+
+def test_real_corpus_regular_share():
+    folder = shared_dir("tang_poetry", "tang_poems.simplified.json.gz")
+    poems = tang_poetry.load_tang_poems(folder, "simplified")
+    assert len(tang_poetry.regular_poems(poems)) == 36_907

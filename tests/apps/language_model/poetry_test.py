@@ -6,6 +6,7 @@ import pytest
 from apps.language_model import poetry
 from apps.language_model.model import ModelConfig, build_model
 from apps.language_model.tokenizer import Tokenizer
+from datasets import tang_poetry
 from datasets.vocabulary import build_vocabulary
 
 QUATRAIN = "床前明月光，疑是地上霜。举头望明月，低头思故乡。"
@@ -15,9 +16,9 @@ SEVEN = "朝辞白帝彩云间，千里江陵一日还。两岸猿声啼不住�
 
 
 def test_well_formed_poems_pass():
-    assert poetry.check_poem(QUATRAIN) == []
-    assert poetry.check_poem(REGULATED, line_length=5, num_lines=8) == []
-    assert poetry.check_poem(SEVEN + "\n", line_length=7) == []
+    assert tang_poetry.check_poem(QUATRAIN) == []
+    assert tang_poetry.check_poem(REGULATED, line_length=5, num_lines=8) == []
+    assert tang_poetry.check_poem(SEVEN + "\n", line_length=7) == []
     assert poetry.pass_rate([QUATRAIN, SEVEN, "床前"]) == pytest.approx(2 / 3)
 
 
@@ -29,8 +30,8 @@ def test_well_formed_poems_pass():
     ("床前明 光，疑是地上霜。举头望明月，低头思故乡。", "spaces"),
 ])
 def test_malformed_poems_are_reported(poem, problem):
-    assert any(problem in p for p in poetry.check_poem(poem))
-    assert poetry.check_poem(QUATRAIN, line_length=7)  # wrong length asked
+    assert any(problem in p for p in tang_poetry.check_poem(poem))
+    assert tang_poetry.check_poem(QUATRAIN, line_length=7)  # wrong length asked
 
 
 def test_acrostic_poem_has_the_heads_and_the_format():
@@ -42,8 +43,8 @@ def test_acrostic_poem_has_the_heads_and_the_format():
     for length in (5, 7):
         poem = poetry.acrostic_poem(model, tokenizer, "春夏秋冬", length,
                                     temperature=1.5, seed=3)
-        assert poetry.check_poem(poem, line_length=length, num_lines=4) == []
-        assert [line[0] for line, _ in poetry.split_lines(poem)] == list(
+        assert tang_poetry.check_poem(poem, line_length=length, num_lines=4) == []
+        assert [line[0] for line, _ in tang_poetry.split_lines(poem)] == list(
             "春夏秋冬")
 
 

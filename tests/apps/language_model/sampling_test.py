@@ -55,3 +55,22 @@ def test_sequence_log_probs_sum_the_next_token_log_softmax():
     log_probs = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
     expected = [log_probs[0, 0, 3] + log_probs[0, 1, 4], log_probs[1, 0, 5]]
     np.testing.assert_allclose(got, expected, rtol=1e-5)
+
+
+def test_banned_ids_are_never_sampled():
+    keras.utils.set_random_seed(0)
+    model = build_model(CONFIG)
+    logits = model.get_layer("logits")
+    kernel, bias = logits.get_weights()
+    bias[[0, 1]] = 50.0  # <pad> and <unk> would win every draw
+    logits.set_weights([kernel, bias])
+    prompts, lengths = np.array([[3, 4], [5, 0]]), np.array([2, 1])
+    free = _to_numpy(sampling.generate_ids(
+        model, prompts, lengths, 2, 8, sampler="random", seed=1))
+    assert set(free.ravel()) <= {0, 1}
+    for sampler in ("greedy", "random", "beam"):
+        banned = _to_numpy(sampling.generate_ids(
+            model, prompts, lengths, 2, 8, sampler=sampler, seed=1,
+            banned_ids=(0, 1)))
+        assert banned.shape == (2, 8)
+        assert not set(banned.ravel()) & {0, 1}, sampler

@@ -28,6 +28,11 @@ def test_word_round_trip_with_eos_and_unk():
     assert tokenizer.start_id == tokenizer.index["<eos>"]
 
 
+def test_unsampled_ids_keep_the_word_level_unk():
+    assert Tokenizer(CHAR_VOCAB, "char").unsampled_ids == (0, 1)
+    assert Tokenizer(WORD_VOCAB, "word").unsampled_ids == (0,)
+
+
 def test_vocabulary_must_have_reserved_and_start_tokens():
     with pytest.raises(ValueError, match="expected"):
         Tokenizer(["a", "b"], "char")

@@ -97,7 +97,8 @@ def test_resume_with_other_model_config_is_refused(tmp_path):
 @pytest.mark.parametrize("overrides, match", [
     ({"epochs": 0}, "epochs"), ({"dataset": "wiki"}, "dataset"),
     ({"optimizer": "rmsprop"}, "optimizer"), ({"schedule": "x"}, "schedule"),
-    ({"stateful": 2}, "stateful"), ({"learning_rate": 0.0}, "learning_rate")])
+    ({"stateful": 2}, "stateful"), ({"learning_rate": 0.0}, "learning_rate"),
+    ({"poems": "modern"}, "poems")])
 def test_train_config_validation(overrides, match):
     with pytest.raises(ValueError, match=match):
         tiny_train_config("unused", **overrides)
