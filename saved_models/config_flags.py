@@ -140,7 +140,8 @@ def add_config_flags(
 ) -> None:
     """Adds a `--<field>` flag for every field of the config dataclasses.
 
-    A field annotated (or defaulting to) `int` or `float` parses as that
+    A name with underscores also answers with hyphens (`--data_dir` and
+    `--data-dir`); help shows both. A field annotated (or defaulting to) `int` or `float` parses as that
     type, `bool` through `parse_bool`, anything else as `str`. The help is
     `field_help` followed by `(default: <repr>)`; a field without a default
     gives a required flag.
@@ -172,8 +173,11 @@ def add_config_flags(
             else:
                 extra = {"default": default}
                 text = f"{text} (default: {default!r})"
+            names = dict.fromkeys(
+                [f"--{field.name}", f"--{field.name.replace('_', '-')}"])
             parser.add_argument(
-                f"--{field.name}",
+                *names,
+                dest=field.name,
                 type=_flag_type(field, default),
                 help=text.replace("%", "%%"),  # argparse formats help with %
                 **extra,

@@ -118,7 +118,8 @@ def stream(model: keras.Model, tokenizer, prompt: str, max_new_tokens: int,
     A Python loop over the model's one-token step (`make_step_fn`): the
     prompt is read once, then each token costs one step and is yielded at
     once, so a terminal can print it while the next is computed.
-    `temperature=0` picks the most probable token (greedy).
+    `temperature=0` picks the most probable token (greedy). The tokenizer's
+    `unsampled_ids` are never picked.
 
     Yields:
         str, the text of each new token.
@@ -135,6 +136,7 @@ def stream(model: keras.Model, tokenizer, prompt: str, max_new_tokens: int,
     for _ in range(max_new_tokens):
         logits, states = step(np.array([token], "int32"), states)
         logits = np.asarray(keras.ops.convert_to_numpy(logits)[0], "float64")
+        logits[list(tokenizer.unsampled_ids)] = -np.inf
         if temperature <= 0:
             token = int(np.argmax(logits))
         else:

@@ -85,6 +85,13 @@ def test_flags_have_types_defaults_and_help():
     assert "(default: 'runs/x')" in text
 
 
+def test_hyphenated_spelling_is_the_same_flag():
+    parser = config_flags.config_parser("prog", "test", _Train, _Model)
+    args = parser.parse_args(["--validation-examples", "3"])
+    assert args.validation_examples == 3
+    assert parser.parse_args(["--validation_examples", "4"]).validation_examples == 4
+
+
 def test_float_flag_with_integer_default_still_parses_floats():
     @dataclasses.dataclass(frozen=True)
     class Config:
