@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--output",
                         default="benchmarks/results/language_model_quality.csv")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--run_dir", default="",
+                        help="keep each run in <run_dir>/<budget>s (for "
+                        "`generate`); default: a temporary folder")
     return parser
 
 
@@ -107,12 +110,14 @@ def run(args, budget: float, corpus) -> dict:
     step_time = seconds_per_step(args, corpus)
     steps = max(100, int(budget / step_time) // 100 * 100)
     with tempfile.TemporaryDirectory() as tmp:
-        model_config, config = _configs(args, tmp, steps)
+        run_dir = os.path.join(args.run_dir, f"{budget:g}s") if (
+            args.run_dir) else tmp
+        model_config, config = _configs(args, run_dir, steps)
         keras.utils.set_random_seed(args.seed)
         started = time.perf_counter()
         model = train.train(model_config, config, verbose=2, corpus=corpus)
         train_s = time.perf_counter() - started
-        _, tokenizer, model_config, _ = train.restore_model(tmp)
+        _, tokenizer, model_config, _ = train.restore_model(run_dir)
     ids = tokenizer.encode(corpus.validation)
     return {
         "dataset": args.dataset, "backend": keras.backend.backend(),
