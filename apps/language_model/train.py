@@ -17,7 +17,7 @@ python -m apps.language_model.train                      # embedded python_docs
 python -m apps.language_model.train --dataset tinyshakespeare \\
     --data_dir ../shared/data/tinyshakespeare --run_dir runs/shakespeare
 python -m apps.language_model.train --dataset ptb --data_dir ../shared/data/ptb \\
-    --stateful 1 --optimizer sgd --learning_rate 1 --schedule halving \\
+    --stateful 1 --optimizer sgd --learning_rate 1 --schedule step \\
     --batch_size 20 --sequence_length 20 --units 200 --embedding_dim 200
 ```
 """
@@ -84,8 +84,10 @@ class TrainConfig:
         learning_rate: float, peak learning rate. Defaults to `0.003`.
         schedule: str, one of `schedules.SCHEDULES`. Defaults to `"cosine"`.
         warmup_steps: int, linear warm-up steps (cosine). Defaults to `0`.
-        decay_start: int, first step of halving (halving). Defaults to `0`.
-        decay_every: int, steps between halvings (halving). Defaults to `1000`.
+        decay_start: int, first decayed step (step). Defaults to `0`.
+        decay_every: int, steps between decays (step). Defaults to `1000`.
+        decay_rate: float in (0, 1], factor of each decay (step).
+            Defaults to `0.5`.
         clipnorm: float, global gradient-norm clip; `0` disables.
             Defaults to `5.0`.
         validation_windows: int, validation windows scored per epoch.
@@ -111,8 +113,9 @@ class TrainConfig:
     learning_rate: float = 0.003  # peak learning rate
     schedule: str = "cosine"  # see schedules.SCHEDULES
     warmup_steps: int = 0  # linear warm-up (cosine)
-    decay_start: int = 0  # first halving step (halving)
-    decay_every: int = 1000  # steps between halvings (halving)
+    decay_start: int = 0  # first decayed step (step)
+    decay_every: int = 1000  # steps between decays (step)
+    decay_rate: float = 0.5  # factor of each decay (step)
     clipnorm: float = 5.0  # global gradient-norm clip; 0 disables
     validation_windows: int = 256  # validation windows scored per epoch
     seed: int = 0  # data order and weight initialisation
@@ -149,6 +152,11 @@ class TrainConfig:
             raise ValueError(
                 f"Received `schedule={self.schedule!r}`; expected one of "
                 f"{SCHEDULES}."
+            )
+        if not 0 < self.decay_rate <= 1:
+            raise ValueError(
+                f"Received `decay_rate={self.decay_rate}`; expected "
+                "0 < decay_rate <= 1."
             )
         if not self.learning_rate > 0 or self.clipnorm < 0:
             raise ValueError(

@@ -11,7 +11,8 @@ from apps.language_model.schedules import Schedule, learning_rate_at
     ("constant", {}),
     ("cosine", {"warmup_steps": 10}),
     ("cosine", {}),
-    ("halving", {"decay_start": 20, "decay_every": 15}),
+    ("step", {"decay_start": 20, "decay_every": 15}),
+    ("step", {"decay_start": 6, "decay_every": 10, "decay_rate": 1 / 1.2}),
 ])
 def test_schedule_matches_reference(name, kwargs):
     schedule = Schedule(name, 0.5, 100, **kwargs)
@@ -21,9 +22,11 @@ def test_schedule_matches_reference(name, kwargs):
         np.testing.assert_allclose(got, expected, rtol=1e-5)
 
 
-def test_cosine_ends_at_a_tenth_and_halving_halves():
+def test_cosine_ends_at_a_tenth_and_step_decays():
     assert learning_rate_at(100, "cosine", 1.0, 100) == pytest.approx(0.1)
     assert learning_rate_at(0, "cosine", 1.0, 100) == pytest.approx(1.0)
-    assert [learning_rate_at(s, "halving", 1.0, 0, decay_start=4,
+    assert [learning_rate_at(s, "step", 1.0, 0, decay_start=4,
                              decay_every=2) for s in (3, 4, 6)] == [
         1.0, 0.5, 0.25]
+    assert learning_rate_at(26, "step", 1.0, 0, decay_start=6, decay_every=10,
+                            decay_rate=0.8) == pytest.approx(0.8 ** 3)

@@ -75,7 +75,7 @@ def test_interrupted_run_resumes_and_continues_the_step_count(
 def test_stateful_truncated_bptt_trains_and_restores_stateless(tmp_path):
     config = tiny_train_config(tmp_path, stateful=1, batch_size=4,
                                optimizer="sgd", learning_rate=1.0,
-                               schedule="halving", decay_every=1)
+                               schedule="step", decay_every=1)
     model = train.train(ModelConfig(embedding_dim=4, units=6, num_layers=2,
                                     dropout=0.1, tie_embeddings=True),
                         config, verbose=0, corpus=TINY_CORPUS)
@@ -98,7 +98,7 @@ def test_resume_with_other_model_config_is_refused(tmp_path):
     ({"epochs": 0}, "epochs"), ({"dataset": "wiki"}, "dataset"),
     ({"optimizer": "rmsprop"}, "optimizer"), ({"schedule": "x"}, "schedule"),
     ({"stateful": 2}, "stateful"), ({"learning_rate": 0.0}, "learning_rate"),
-    ({"poems": "modern"}, "poems")])
+    ({"poems": "modern"}, "poems"), ({"decay_rate": 0.0}, "decay_rate")])
 def test_train_config_validation(overrides, match):
     with pytest.raises(ValueError, match=match):
         tiny_train_config("unused", **overrides)
