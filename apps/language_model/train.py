@@ -250,15 +250,27 @@ def epoch_data(config: TrainConfig, ids: np.ndarray, epoch: int):
 
 
 def validation_data(config: TrainConfig, ids: np.ndarray):
-    """The first `validation_windows` evaluation windows, or `None`."""
+    """Up to `validation_windows` validation windows, or `None`.
+
+    Stateless runs score independent windows from a zero state. Stateful
+    runs score contiguous streams laid out as in training (row `r` of batch
+    `k + 1` continues row `r` of batch `k`), the states reset before
+    validation begins (`ResetStates`), so the per-epoch `val_loss` is the
+    full-context loss of the first `validation_windows * sequence_length`
+    tokens.
+    """
     if not config.validation_windows or len(ids) <= config.sequence_length:
         return None
+    if config.stateful:  # stateful layers need whole batches
+        count = min(config.validation_windows // config.batch_size,
+                    data.batches_per_pass(ids, config.batch_size,
+                                          config.sequence_length))
+        if count < 1:
+            return None
+        return data.stream_batches(
+            ids, config.batch_size, config.sequence_length, 0, count)
     inputs, targets = data.eval_windows(ids, config.sequence_length)
     count = min(config.validation_windows, len(inputs))
-    if config.stateful:  # stateful layers need whole batches
-        count = count // config.batch_size * config.batch_size
-        if not count:
-            return None
     return inputs[:count], targets[:count]
 
 
@@ -269,10 +281,13 @@ def reset_states(model: keras.Model) -> None:
             layer.reset_state()
 
 
-class ResetStatesEachEpoch(keras.callbacks.Callback):
-    """Zeroes stateful layers' states as each epoch restarts the stream."""
+class ResetStates(keras.callbacks.Callback):
+    """Zeroes stateful layers' states as each epoch and validation begins."""
 
     def on_epoch_begin(self, epoch, logs=None):
+        reset_states(self.model)
+
+    def on_test_begin(self, logs=None):
         reset_states(self.model)
 
 
@@ -282,7 +297,7 @@ def fit_epochs(model, config: TrainConfig, train_ids, val_ids,
     validation = validation_data(config, val_ids)
     callbacks = training_callbacks(config.run_dir)
     if config.stateful:
-        callbacks.append(ResetStatesEachEpoch())
+        callbacks.append(ResetStates())
     model.fit(
         EpochBatches(
             lambda epoch: epoch_data(config, train_ids, epoch),

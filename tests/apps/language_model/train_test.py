@@ -7,10 +7,11 @@ import keras
 import numpy as np
 import pytest
 
-from apps.language_model import train
-from saved_models.run_directory import read_checkpoint_state
+from apps.language_model import data, train
 from apps.language_model.generate import complete
-from apps.language_model.model import ModelConfig
+from apps.language_model.model import ModelConfig, build_model
+from apps.language_model.tokenizer import Tokenizer
+from saved_models.run_directory import read_checkpoint_state
 from tests.apps.language_model.conftest import (
     LINE, TINY_CORPUS, TINY_MODEL, tiny_train_config)
 
@@ -138,3 +139,27 @@ def test_missing_dataset_file_stops_with_the_location(tmp_path, monkeypatch):
     with pytest.raises(SystemExit, match="ptb.train.txt"):
         train.main(["--run_dir", str(tmp_path / "run"), "--dataset", "ptb",
                     "--data_dir", str(tmp_path), "--export_dir", ""])
+
+
+def test_stateful_validation_scores_contiguous_streams_from_zero_state():
+    config = tiny_train_config("unused", stateful=1, batch_size=4,
+                               validation_windows=8)
+    tokenizer = Tokenizer(data.corpus_vocabulary(TINY_CORPUS), "char")
+    ids = data.encode_split(tokenizer, TINY_CORPUS.validation)
+    inputs, targets = train.validation_data(config, ids)
+    assert inputs.shape == targets.shape == (8, 16)
+    np.testing.assert_array_equal(inputs[4:, 0], targets[:4, -1])
+    model_config = train.model_config_for(TINY_MODEL, tokenizer)
+    stateful = build_model(model_config, stateful_batch_size=4)
+    stateless = build_model(model_config)
+    stateless.set_weights(stateful.get_weights())
+    train.compile_model(stateful, config)
+    stateful.predict(inputs[4:], verbose=0)  # leaves non-zero states
+    got = stateful.evaluate(inputs, targets, batch_size=4, verbose=0,
+                            callbacks=[train.ResetStates()])
+    streams = np.concatenate([inputs[:4], inputs[4:]], axis=1)  # (4, 32)
+    next_ids = np.concatenate([targets[:4], targets[4:]], axis=1)
+    logits = stateless.predict(streams, verbose=0).astype("float64")
+    log_probs = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    expected = -np.take_along_axis(log_probs, next_ids[..., None], -1).mean()
+    assert got == pytest.approx(expected, rel=1e-4)
