@@ -92,6 +92,25 @@ def complete(model: keras.Model, tokenizer, prompts: list[str],
     return [tokenizer.decode(row) for row in keras.ops.convert_to_numpy(new_ids)]
 
 
+def prompt_separator(level: str, prompt: str, continuation: str = "") -> str:
+    """What goes between a prompt and its continuation when printed.
+
+    Word-level continuations are whole words, so a prompt that does not end
+    in whitespace gets a space (unless the continuation starts a new line);
+    characters follow the prompt directly.
+
+    Example:
+
+    >>> prompt_separator("word", "the"), prompt_separator("char", "the")
+    (' ', '')
+    """
+    if level == "word" and prompt and not prompt[-1].isspace() and not (
+        continuation.startswith("\n")
+    ):
+        return " "
+    return ""
+
+
 def filter_probabilities(probabilities: np.ndarray, top_k: int = 0,
                          top_p: float = 1.0) -> np.ndarray:
     """Keeps the top-k / top-p tokens of a `(vocabulary,)` distribution.
@@ -221,7 +240,8 @@ def main(argv=None) -> None:
             return
         prompts = args.prompt or [""]
         if args.stream:
-            print(prompts[0], end="", flush=True)
+            print(prompts[0] + prompt_separator(tokenizer.level, prompts[0]),
+                  end="", flush=True)
             for text in stream(model, tokenizer, prompts[0],
                                args.max_new_tokens, args.temperature,
                                args.top_k if args.sampler == "top_k" else 0,
@@ -233,7 +253,8 @@ def main(argv=None) -> None:
         for prompt, text in zip(prompts, complete(
                 model, tokenizer, prompts, args.max_new_tokens, sampler,
                 args.seed)):
-            print(f"{prompt}{text}")
+            separator = prompt_separator(tokenizer.level, prompt, text)
+            print(prompt + separator + text)
     except (ValueError, FileNotFoundError) as error:
         raise SystemExit(str(error)) from None
 

@@ -60,3 +60,11 @@ def test_filter_probabilities_keeps_top_k_and_nucleus():
                                [0, 0.5 / 0.75, 0, 0.25 / 0.75])
     np.testing.assert_allclose(generate.filter_probabilities(p, top_p=1e-9),
                                [0, 1, 0, 0])
+
+
+def test_word_continuations_print_after_a_space():
+    assert generate.prompt_separator("word", "the company said") == " "
+    assert generate.prompt_separator("word", "the end\n") == ""
+    assert generate.prompt_separator("word", "the", "\nnew line") == ""
+    assert generate.prompt_separator("word", "") == ""
+    assert generate.prompt_separator("char", "ROMEO:") == ""
