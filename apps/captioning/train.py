@@ -70,9 +70,9 @@ class TrainConfig:
             Defaults to `100`.
         batch_size: int, captions per step. Defaults to `32`.
         learning_rate: float, peak Adam learning rate. Defaults to `0.002`.
-        schedule: str, `"cosine"` decays the rate along a half cosine to
-            `FINAL_FRACTION` of it at the last step of `epochs`;
-            `"constant"` keeps it. Defaults to `"cosine"`.
+        schedule: str, `"constant"` keeps the rate; `"cosine"` decays it
+            along a half cosine to `FINAL_FRACTION` of it at the last step
+            of `epochs`. Defaults to `"constant"`.
         validation_examples: int, held-out captions scored after each
             epoch. Defaults to `256`.
         seed: int, seeds data and weight initialisation. Defaults to `0`.
@@ -89,7 +89,7 @@ class TrainConfig:
     steps_per_epoch: int = 100  # optimizer steps per epoch (shapes)
     batch_size: int = 32  # captions per step
     learning_rate: float = 0.002  # peak Adam learning rate
-    schedule: str = "cosine"  # "cosine" (to FINAL_FRACTION) or "constant"
+    schedule: str = "constant"  # or "cosine" (to FINAL_FRACTION)
     validation_examples: int = 256  # held-out captions scored per epoch
     seed: int = 0  # data and weight initialisation
     export_dir: str = "saved_models/captioning"  # "" skips the export

@@ -35,13 +35,14 @@ def test_resume_with_other_model_flags_is_refused(tiny_run):
 
 
 def test_cosine_schedule_spans_every_epoch_and_constant_is_a_float():
-    config = train.TrainConfig(epochs=4, learning_rate=0.01)
+    config = train.TrainConfig(epochs=4, learning_rate=0.01,
+                               schedule="cosine")
     schedule = train.learning_rate(config, steps_per_epoch=25)
     assert float(schedule(0)) == pytest.approx(0.01)
     assert float(schedule(50)) == pytest.approx(
         0.01 * (train.FINAL_FRACTION + (1 - train.FINAL_FRACTION) / 2))
     assert float(schedule(100)) == pytest.approx(0.01 * train.FINAL_FRACTION)
-    constant = train.TrainConfig(schedule="constant", learning_rate=0.01)
+    constant = train.TrainConfig(learning_rate=0.01)
     assert train.learning_rate(constant, 25) == 0.01
 
 
