@@ -202,6 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="Tang poetry: sample this many free poems and "
                         "report the share that pass the format check "
                         "(default: 0, off)")
+    parser.add_argument("--num_lines", type=int, default=0,
+                        help="Tang poetry with --num_poems: end every poem "
+                        "after 4 or 8 lines (default: 0, the model decides)")
     parser.add_argument("--line_length", type=int, default=5,
                         help="characters per poem line, 5 or 7 (default: 5)")
     parser.add_argument("--seed", type=int, default=0,
@@ -234,7 +237,7 @@ def main(argv=None) -> None:
 
             poems = poetry.sample_poems(model, tokenizer, args.num_poems,
                                         args.max_new_tokens, sampler,
-                                        args.seed)
+                                        args.seed, args.num_lines or None)
             print("\n".join(poems))
             print(f"format pass rate: {poetry.pass_rate(poems):.3f}")
             return

@@ -14,8 +14,9 @@ import numpy as np
 from keras import ops
 
 from apps.language_model.model import initial_states, make_step_fn
-from apps.language_model.sampling import ban_tokens, generate_ids
+from apps.language_model.sampling import NEG_INF, ban_tokens, generate_ids
 from datasets.tang_poetry import COMMA
+from datasets.tang_poetry import LINE_COUNTS
 from datasets.tang_poetry import LINE_LENGTHS
 from datasets.tang_poetry import PUNCTUATION
 from datasets.tang_poetry import STOPS
@@ -98,22 +99,76 @@ def acrostic_poem(model, tokenizer, heads: str, line_length: int = 5,
     return tokenizer.decode(ops.convert_to_numpy(tokens)[0, 1:])
 
 
+def end_after_lines(tokenizer, num_lines: int):
+    """A sampler-step wrapper: the poem ends exactly after `num_lines` lines.
+
+    The model writes every character and punctuation mark itself; only the
+    end of the poem (the line break, `tokenizer.start_id`) is constrained:
+    forbidden until `num_lines // 2` full stops (`STOPS`) have been written,
+    then the only choice.
+
+    Args:
+        tokenizer: the model's char-level `Tokenizer`.
+        num_lines: 4 (quatrain) or 8 (regulated verse).
+
+    Returns:
+        `wrap(step) -> step` for `sampling.generate_ids(constrain=...)`.
+    """
+    if num_lines not in LINE_COUNTS:
+        raise ValueError(
+            f"Received `num_lines={num_lines}`; expected one of {LINE_COUNTS}.")
+    stop_ids = np.array(
+        [tokenizer.index[c] for c in STOPS if c in tokenizer.index], "int32")
+    is_end = np.arange(tokenizer.vocabulary_size) == tokenizer.start_id
+
+    def wrap(step):
+        def constrained(prompt, cache, index):
+            logits, hidden, cache = step(prompt, cache, index)
+            positions = ops.arange(ops.shape(prompt)[1], dtype="int32")[None]
+            written = positions < index  # tokens already in the buffer
+            stops = ops.any(
+                ops.equal(prompt[..., None], stop_ids[None, None]), axis=-1)
+            couplets = ops.sum(
+                ops.cast(ops.logical_and(stops, written), "int32"), axis=1)
+            finished = (couplets >= num_lines // 2)[:, None]  # (batch, 1)
+            allowed = ops.where(finished, is_end[None], ~is_end[None])
+            return ops.where(allowed, logits, NEG_INF), hidden, cache
+
+        return constrained
+
+    return wrap
+
+
 def sample_poems(model, tokenizer, count: int, max_chars: int = 80,
-                 sampler="top_p", seed: int = 0) -> list[str]:
-    """Samples `count` free poems, each ending at its line break.
+                 sampler="top_p", seed: int = 0,
+                 num_lines: int | None = None) -> list[str]:
+    """Samples `count` poems, each ending at its line break.
 
     Every row starts from the start token (a new line in the corpus, one
     poem per line) and stops at the next line break or after `max_chars`.
+
+    Args:
+        model: a char-level model trained on Tang poetry.
+        tokenizer: its `Tokenizer`.
+        count: int, poems to write.
+        max_chars: int, most characters per poem. Defaults to `80`.
+        sampler: a sampler name or `Sampler`. Defaults to `"top_p"`.
+        seed: int. Defaults to `0`.
+        num_lines: `None` lets the model end each poem where it likes
+            (free sampling); 4 or 8 ends it after that many lines
+            (`end_after_lines`). Defaults to `None`.
 
     Returns:
         list of str poems without the line break; check them with
         `pass_rate`.
     """
+    constrain = end_after_lines(tokenizer, num_lines) if num_lines else None
     prompts = np.zeros((count, 1), "int32")
     new_ids = generate_ids(
         model, prompts, np.zeros(count, "int32"), tokenizer.start_id,
         max_chars, sampler=sampler, seed=seed,
         end_token_id=tokenizer.start_id, banned_ids=tokenizer.unsampled_ids,
+        constrain=constrain,
     )
     return [tokenizer.decode(row).split("\n")[0]
             for row in ops.convert_to_numpy(new_ids)]

@@ -134,6 +134,7 @@ def generate_ids(
     top_p=1.0,
     end_token_id=None,
     banned_ids=(),
+    constrain=None,
 ):
     """Samples continuations of a batch of prompts.
 
@@ -156,6 +157,8 @@ def generate_ids(
         end_token_id: optional int that ends a row (then padded with 0).
         banned_ids: ids never sampled, such as `Tokenizer.unsampled_ids`.
             Defaults to `()`.
+        constrain: optional `step -> step` wrapper that edits the logits
+            of each step (e.g. `poetry.end_after_lines`). Defaults to `None`.
 
     Returns:
         int32 `(batch, max_new_tokens)` continuation ids.
@@ -166,6 +169,8 @@ def generate_ids(
     step = recurrent_next(make_step_fn(model))
     if len(banned_ids):
         step = ban_tokens(step, banned_ids, model.output.shape[-1])
+    if constrain is not None:
+        step = constrain(step)
     cache = initial_states(model, batch)
     kwargs = dict(
         index=1, mask=mask, end_token_id=end_token_id, seed=seed,

@@ -69,3 +69,24 @@ def test_sample_poems_stop_at_the_line_break():
     assert len(poems) == 3
     assert all("\n" not in p and len(p) <= 12 for p in poems)
     assert 0.0 <= poetry.pass_rate(poems) <= 1.0
+
+
+def test_end_after_lines_ends_each_poem_at_the_asked_line_count():
+    vocabulary = build_vocabulary(QUATRAIN + "\n")
+    tokenizer = Tokenizer(vocabulary, "char")
+    keras.utils.set_random_seed(0)
+    model = build_model(ModelConfig(vocabulary_size=len(vocabulary),
+                                    embedding_dim=4, units=8, num_layers=1))
+    logits = model.get_layer("logits")
+    kernel, bias = logits.get_weights()
+    bias[tokenizer.start_id] = 50.0  # the model would end every poem at once
+    bias[tokenizer.index["。"]] = 3.0  # and writes full stops often
+    logits.set_weights([kernel, bias])
+    assert set(poetry.sample_poems(model, tokenizer, 4, 40, "random")) == {""}
+    for num_lines in (4, 8):
+        poems = poetry.sample_poems(model, tokenizer, 6, 200, "random",
+                                    seed=2, num_lines=num_lines)
+        assert all(p.endswith("。") and p.count("。") == num_lines // 2
+                   for p in poems), poems
+    with pytest.raises(ValueError, match="num_lines"):
+        poetry.end_after_lines(tokenizer, 6)
