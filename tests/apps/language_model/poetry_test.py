@@ -58,12 +58,16 @@ def test_acrostic_arguments_are_checked():
         poetry.acrostic_layout("", 5, tokenizer)
 
 
-def test_sample_poems_stop_at_the_line_break():
+def _untrained_quatrain_model():
     vocabulary = build_vocabulary(QUATRAIN + "\n")
-    tokenizer = Tokenizer(vocabulary, "char")
     keras.utils.set_random_seed(0)
     model = build_model(ModelConfig(vocabulary_size=len(vocabulary),
                                     embedding_dim=4, units=8, num_layers=1))
+    return Tokenizer(vocabulary, "char"), model
+
+
+def test_sample_poems_stop_at_the_line_break():
+    tokenizer, model = _untrained_quatrain_model()
     poems = poetry.sample_poems(model, tokenizer, 3, max_chars=12,
                                 sampler="random", seed=1)
     assert len(poems) == 3
@@ -72,11 +76,7 @@ def test_sample_poems_stop_at_the_line_break():
 
 
 def test_end_after_lines_ends_each_poem_at_the_asked_line_count():
-    vocabulary = build_vocabulary(QUATRAIN + "\n")
-    tokenizer = Tokenizer(vocabulary, "char")
-    keras.utils.set_random_seed(0)
-    model = build_model(ModelConfig(vocabulary_size=len(vocabulary),
-                                    embedding_dim=4, units=8, num_layers=1))
+    tokenizer, model = _untrained_quatrain_model()
     logits = model.get_layer("logits")
     kernel, bias = logits.get_weights()
     bias[tokenizer.start_id] = 50.0  # the model would end every poem at once
