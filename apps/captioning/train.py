@@ -150,15 +150,11 @@ def restore_model(run_dir: os.PathLike):
 
 
 class EpochScenes(keras.utils.PyDataset):
-    """Batches of fresh shape scenes drawn from `(seed, epoch, batch)`.
-
-    Two worker threads draw the next batches while the model trains on the
-    current one; each batch depends only on its key, not on the thread.
-    """
+    """Batches of fresh shape scenes drawn from `(seed, epoch, batch)`."""
 
     def __init__(self, config: TrainConfig, image_size: int,
                  vocabulary: list[str], epoch: int):
-        super().__init__(workers=2)
+        super().__init__()
         self.config = config
         self.image_size = image_size
         self.vocabulary = vocabulary
