@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: demo demo-addition test test-tensorflow test-jax bench install clean
+.PHONY: demo demo-addition test test-tensorflow test-jax bench serve-check install clean
 
 install: $(STAMP)
 
@@ -35,6 +35,11 @@ test-tensorflow: $(STAMP)
 
 test-jax: $(STAMP)
 	KERAS_BACKEND=jax $(PY) -m pytest tests/rnn_layers
+
+# Every app exported from a tiny training, then checked as TF Serving loads
+# it (files, ops, signatures, warm-up replay in a fresh TensorFlow process).
+serve-check: $(STAMP)
+	KERAS_BACKEND=tensorflow $(PY) -m apps.framework.serve_check --saved_models runs/serve_check
 
 # Speed and quality measurements; tables print and CSVs land in
 # benchmarks/results/.

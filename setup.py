@@ -25,6 +25,11 @@ setup(
             "tqdm>=4.66",
             "matplotlib>=3.8",
             "sacrebleu>=2.4",
+            # Hershey vector fonts: the handwriting app's embedded data.
+            "hershey-fonts>=2.1",
+            # The chatbot's embedded dialogues (YAML files).
+            "chatterbot-corpus>=1.3",
+            "pyyaml>=6.0",
         ],
         # The JAX backend on CPU (GPU users install jax[cuda12] instead).
         "jax": ["jax>=0.4.30"],

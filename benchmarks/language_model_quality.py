@@ -23,6 +23,7 @@ Example (the 90 s and 13 min tinyshakespeare points):
 """
 
 import argparse
+import dataclasses
 import os
 import sys
 import tempfile
@@ -35,8 +36,11 @@ import keras  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from apps.language_model import evaluate, train  # noqa: E402
-from apps.language_model.model import ModelConfig  # noqa: E402
+from apps.framework import restore  # noqa: E402
+from apps.language_model import data, evaluate, train  # noqa: E402
+from apps.language_model.config import APP, TrainConfig  # noqa: E402
+from apps.language_model.model import ModelConfig, build_model  # noqa: E402
+from datasets.vocabulary import build_tokenizer  # noqa: E402
 from benchmarks.reporting import markdown_table, write_csv  # noqa: E402
 
 COLUMNS = ("dataset", "budget_s", "steps", "train_s", "window_loss",
@@ -78,25 +82,21 @@ def _configs(args, run_dir: str, steps: int):
         embedding_dim=args.embedding_dim, units=args.units,
         num_layers=args.num_layers, cell=args.cell, dropout=args.dropout)
     per_epoch = min(100, steps)
-    config = train.TrainConfig(
+    config = TrainConfig(
         run_dir=run_dir, dataset=args.dataset, data_dir=args.data_dir,
         epochs=max(1, steps // per_epoch), steps_per_epoch=per_epoch,
         batch_size=args.batch_size, sequence_length=args.sequence_length,
         learning_rate=args.learning_rate, warmup_steps=args.warmup_steps,
-        validation_windows=0, export_dir="", seed=args.seed)
+        validation_examples=0, export_dir="", seed=args.seed)
     return model_config, config
 
 
 def seconds_per_step(args, corpus) -> float:
     """Seconds per training step, timed after one warm-up `fit` call."""
-    from apps.language_model import data
-    from apps.language_model.model import build_model
-    from apps.language_model.tokenizer import Tokenizer
-
     model_config, config = _configs(args, "unused", args.calibration_steps)
-    tokenizer = Tokenizer(data.corpus_vocabulary(corpus), corpus.level)
-    model_config = train.model_config_for(model_config, tokenizer)
-    model = build_model(model_config)
+    tokenizer = build_tokenizer(corpus.train, corpus.level)
+    model = build_model(dataclasses.replace(
+        model_config, vocabulary_size=tokenizer.vocabulary_size))
     train.compile_model(model, config)
     ids = data.encode_split(tokenizer, corpus.train[:200_000])
     inputs, targets = train.epoch_data(config, ids, 0)
@@ -117,8 +117,8 @@ def run(args, budget: float, corpus) -> dict:
         started = time.perf_counter()
         model = train.train(model_config, config, verbose=2, corpus=corpus)
         train_s = time.perf_counter() - started
-        _, tokenizer, model_config, _ = train.restore_model(run_dir)
-    ids = tokenizer.encode(corpus.validation)
+        restored = restore(APP, run_dir)
+    ids = restored.assets["tokenizer"].encode(corpus.validation)
     return {
         "dataset": args.dataset, "backend": keras.backend.backend(),
         "config": f"{args.num_layers}x{args.units} {args.cell}",
@@ -126,13 +126,13 @@ def run(args, budget: float, corpus) -> dict:
         "train_s": round(train_s, 1),
         "window_loss": round(evaluate.window_loss(model, ids, args.window), 4),
         "stream_loss": round(
-            evaluate.stream_loss(model, model_config, ids), 4),
+            evaluate.stream_loss(model, restored.model_config, ids), 4),
     }
 
 
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
-    corpus = train.load_train_corpus(train.TrainConfig(
+    corpus = data.load_train_corpus(TrainConfig(
         dataset=args.dataset, data_dir=args.data_dir))
     rows = [run(args, budget, corpus) for budget in args.budgets]
     shown = [{k: f"{v:.4f}" if k.endswith("loss") else v

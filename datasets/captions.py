@@ -11,20 +11,20 @@ Formats read here:
   "caption"}, ...]}`; images in a folder named by the caller.
 - Procedural shapes (`datasets.shapes`): drawn on the fly, one caption each.
 
-Every reader returns `list[(image_name, [captions])]` in file order; the
-`tf.data` pipelines decode, resize, cache and prefetch.
+Every reader returns `list[(image_name, [captions])]` in file order, the
+captions normalised by `normalize_caption`; the `tf.data` pipelines
+decode, resize, cache and prefetch. Files that are missing, truncated or
+corrupt (captions, split lists, JSON, zips, images) stop with a one-line
+error naming the file (`datasets.files`).
 """
 
-import gzip
-import json
 import os
 import pathlib
-import re
-import zipfile
 
 import numpy as np
 
-from datasets import shapes
+from datasets import files, shapes
+from datasets.tokenizers import normalize
 
 FLICKR8K_CAPTIONS = "Flickr8k.token.txt.gz"
 FLICKR8K_SPLITS = {
@@ -33,48 +33,56 @@ FLICKR8K_SPLITS = {
     "test": "Flickr_8k.testImages.txt",
 }
 FLICKR8K_IMAGES = "images_128px.zip"
-
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# What to do about a bad file of a caption data set.
+FIX = ("replace it with a good copy of the data set and pass --data_dir "
+       "(see ../shared/data/README.md)")
+# Leading bytes of the image formats `tf.io.decode_image` reads.
+IMAGE_SIGNATURES = {
+    b"\xff\xd8\xff": "JPEG",
+    b"\x89PNG\r\n\x1a\n": "PNG",
+    b"GIF87a": "GIF",
+    b"GIF89a": "GIF",
+    b"BM": "BMP",
+}
+PNG_END = b"IEND\xaeB`\x82"  # the last chunk of a PNG, with its CRC
 
 
 def normalize_caption(text: str) -> str:
-    """Lower-cases and keeps words only: `"A dog ."` -> `"a dog"`."""
-    return " ".join(_WORD.findall(text.lower()))
+    """Lower-cases and keeps words only: `"A dog ."` -> `"a dog"`.
 
-
-def _open_text(path: pathlib.Path):
-    if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8")
-    return open(path, encoding="utf-8")
+    The `"lower_words"` normalisation of `datasets.tokenizers`.
+    """
+    return normalize(text, "lower_words")
 
 
 def read_flickr8k_captions(path: os.PathLike) -> dict[str, list[str]]:
     """Reads `Flickr8k.token.txt[.gz]` into `{image_name: [captions]}`.
 
     Raises:
-        ValueError: on a line without `#` and a tab, naming the line.
+        FileNotFoundError: if the file is missing.
+        files.CorruptFileError: if it is truncated or not UTF-8, or on a
+            line without `#` and a tab, naming the line.
     """
     captions: dict[str, list[str]] = {}
-    with _open_text(pathlib.Path(path)) as handle:
-        for number, line in enumerate(handle, 1):
-            line = line.rstrip("\n")
-            if not line.strip():
-                continue
-            key, sep, text = line.partition("\t")
-            name = key.split("#")[0]
-            if not sep or "#" not in key:
-                raise ValueError(
-                    f"{path}:{number}: expected '<image>#<n>\\t<caption>', "
-                    f"received {line[:80]!r}."
-                )
-            captions.setdefault(name, []).append(normalize_caption(text))
+    lines = files.read_text(path, FIX).split("\n")
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        key, sep, text = line.partition("\t")
+        name = key.split("#")[0]
+        if not sep or "#" not in key:
+            raise files.CorruptFileError(
+                f"datasets: {path}:{number}: expected "
+                f"'<image>#<n>\\t<caption>', received {line[:80]!r}; {FIX}."
+            )
+        captions.setdefault(name, []).append(normalize_caption(text))
     return captions
 
 
 def read_split_list(path: os.PathLike) -> list[str]:
     """Image names of a split list, one per line."""
-    with open(path, encoding="utf-8") as handle:
-        return [line.strip() for line in handle if line.strip()]
+    lines = files.read_text(path, FIX).split("\n")
+    return [line.strip() for line in lines if line.strip()]
 
 
 def load_flickr8k(data_dir: os.PathLike, split: str) -> list:
@@ -87,6 +95,7 @@ def load_flickr8k(data_dir: os.PathLike, split: str) -> list:
     Raises:
         ValueError: for another split.
         FileNotFoundError: when a file is missing, naming it.
+        files.CorruptFileError: when one is truncated or corrupt.
     """
     if split not in FLICKR8K_SPLITS:
         raise ValueError(
@@ -95,11 +104,9 @@ def load_flickr8k(data_dir: os.PathLike, split: str) -> list:
         )
     data_dir = pathlib.Path(data_dir)
     for name in (FLICKR8K_CAPTIONS, FLICKR8K_SPLITS[split]):
-        if not (data_dir / name).is_file():
-            raise FileNotFoundError(
-                f"Missing {data_dir / name}; pass --data_dir pointing to a "
-                "Flickr8k folder (see ../shared/data/README.md)."
-            )
+        files.require_file(
+            data_dir / name, "pass --data_dir pointing to a Flickr8k folder "
+            "(see ../shared/data/README.md)")
     captions = read_flickr8k_captions(data_dir / FLICKR8K_CAPTIONS)
     names = read_split_list(data_dir / FLICKR8K_SPLITS[split])
     return [(name, captions[name]) for name in names if name in captions]
@@ -109,44 +116,84 @@ def read_coco_captions(path: os.PathLike) -> list:
     """`[(file_name, [captions])]` from a COCO captions JSON file.
 
     Raises:
-        ValueError: when `images` or `annotations` is missing.
+        FileNotFoundError: if the file is missing.
+        files.CorruptFileError: when it is not JSON, or `images` or
+            `annotations` or one of their keys is missing.
     """
-    with open(path, encoding="utf-8") as handle:
-        document = json.load(handle)
-    if "images" not in document or "annotations" not in document:
-        raise ValueError(
-            f"{path} is not a COCO captions file: expected the keys "
-            "'images' and 'annotations'."
-        )
-    by_id = {image["id"]: (image["file_name"], []) for image in document["images"]}
-    for annotation in document["annotations"]:
-        entry = by_id.get(annotation["image_id"])
-        if entry is not None:
-            entry[1].append(normalize_caption(annotation["caption"]))
+    document = files.read_json(path, FIX)
+    try:
+        by_id = {image["id"]: (image["file_name"], [])
+                 for image in document["images"]}
+        for annotation in document["annotations"]:
+            entry = by_id.get(annotation["image_id"])
+            if entry is not None:
+                entry[1].append(normalize_caption(annotation["caption"]))
+    except (KeyError, TypeError, AttributeError):
+        raise files.CorruptFileError(
+            f"datasets: {path} is not a COCO captions file (expected "
+            "{\"images\": [{\"id\", \"file_name\"}], \"annotations\": "
+            "[{\"image_id\", \"caption\"}]}); " + FIX + "."
+        ) from None
     return [entry for entry in by_id.values() if entry[1]]
+
+
+def check_image(data: bytes, where: str) -> bytes:
+    """Returns `data` if it looks like a whole JPEG, PNG, GIF or BMP image.
+
+    Cheap checks that catch empty, truncated and foreign files (an HTML
+    error page, say) before they reach `tf.io.decode_image` in a pipeline:
+    the format's leading bytes, and for JPEG an end-of-image marker after
+    the last start-of-scan (scan data cannot contain one), for PNG its
+    final `IEND` chunk.
+
+    Args:
+        data: the file's bytes.
+        where: str, the file (or `zip:member`) for the message.
+
+    Raises:
+        files.CorruptFileError: naming `where`.
+    """
+    kind = next((k for s, k in IMAGE_SIGNATURES.items()
+                 if data.startswith(s)), None)
+    problem = None
+    if kind is None:
+        problem = f"not a JPEG, PNG, GIF or BMP image (starts {data[:8]!r})"
+    elif kind == "JPEG" and not (
+            data.rfind(b"\xff\xd9") > data.rfind(b"\xff\xda") >= 0):
+        problem = "a truncated JPEG (no end-of-image marker after its data)"
+    elif kind == "PNG" and PNG_END not in data:
+        problem = "a truncated PNG (no IEND chunk)"
+    if problem:
+        raise files.CorruptFileError(f"datasets: {where} is {problem}; {FIX}.")
+    return data
 
 
 def read_image_bytes(source: os.PathLike, names: list[str]) -> list[bytes]:
     """Encoded bytes of `names` from a folder or a zip of images.
 
     In a zip, a name matches any member ending in `/<name>` (or equal).
+    Every image passes `check_image`.
 
     Raises:
-        FileNotFoundError: naming the first image not found.
+        FileNotFoundError: naming the first image (or the zip) not found.
+        files.CorruptFileError: naming a corrupt zip or image.
     """
     from tqdm import tqdm
 
     source = pathlib.Path(source)
     if source.is_dir():
-        return [(source / name).read_bytes() for name in tqdm(
-            names, desc="reading images", unit="img")]
-    with zipfile.ZipFile(source) as archive:
+        return [check_image(files.read_bytes(source / name, FIX),
+                            str(source / name))
+                for name in tqdm(names, desc="reading images", unit="img")]
+    with files.open_zip(source, FIX) as archive:
         members = {m.rsplit("/", 1)[-1]: m for m in archive.namelist()}
         result = []
         for name in tqdm(names, desc=f"reading {source.name}", unit="img"):
             if name not in members:
-                raise FileNotFoundError(f"{name} is not in {source}.")
-            result.append(archive.read(members[name]))
+                raise FileNotFoundError(
+                    f"datasets: {name} is not in {source}; {FIX}.")
+            data = files.read_member(archive, members[name], FIX)
+            result.append(check_image(data, f"{source}:{members[name]}"))
         return result
 
 

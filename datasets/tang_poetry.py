@@ -22,12 +22,11 @@ pass: 36,907 of the 57,603 poems (64%, 1.64M of the 3.67M characters); the
 rest is older, freer verse (古体诗) and poems with irregular punctuation.
 """
 
-import gzip
-import json
 import os
 import re
 import zlib
 
+from datasets import files
 from datasets.downloads import resolve_file
 
 FILES = {
@@ -135,6 +134,8 @@ def load_tang_poems(
     Raises:
         ValueError: for an unknown `script`.
         FileNotFoundError: naming the file and where to put it.
+        files.CorruptFileError: if the file is truncated, corrupt or not a
+            list of poems (naming it).
     """
     if script not in FILES:
         raise ValueError(
@@ -144,9 +145,22 @@ def load_tang_poems(
         "tang_poetry", FILES[script], data_dir, url=None, source=SOURCE,
         download=download,
     )
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        poems = json.load(handle)
+    fix = f"replace it with a good copy ({SOURCE})"
+    poems = files.read_json(path, fix)
+    if not isinstance(poems, list) or not all(map(_is_poem, poems)):
+        raise files.CorruptFileError(
+            f"datasets: {path} is not a JSON list of poems {{title, author, "
+            f"paragraphs: [str]}}; {fix}.")
     return [p for p in poems if poem_text(p)]
+
+
+def _is_poem(poem) -> bool:
+    """Whether `poem` is a dict whose `paragraphs`, if any, are strings."""
+    if not isinstance(poem, dict):
+        return False
+    paragraphs = poem.get("paragraphs") or []
+    return isinstance(paragraphs, list) and all(
+        isinstance(p, str) for p in paragraphs)
 
 
 def poem_text(poem: dict) -> str:

@@ -21,12 +21,17 @@ import dataclasses
 import os
 import pathlib
 
-from datasets import ptb, tang_poetry
+from datasets import files, ptb, tang_poetry
 from datasets.downloads import resolve_file
 
+# karpathy/char-rnn at the commit of ../shared/data/tinyshakespeare/SOURCE.md
+# (git blob 7dcb3a2d), 1,115,394 bytes.
 TINYSHAKESPEARE_URL = (
-    "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/"
-    "tinyshakespeare/input.txt"
+    "https://raw.githubusercontent.com/karpathy/char-rnn/"
+    "6f9487a6fe5b420b7ca9afb0d7c078e37c1d1b4e/data/tinyshakespeare/input.txt"
+)
+TINYSHAKESPEARE_SHA256 = (
+    "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
 )
 # nanoGPT's shakespeare_char split: first 90% of the characters train.
 TINYSHAKESPEARE_TRAIN_FRACTION = 0.9
@@ -104,13 +109,15 @@ def load_tinyshakespeare(
 
     Raises:
         FileNotFoundError: if `input.txt` is absent and cannot be fetched.
+        files.CorruptFileError: if it is not UTF-8 text.
     """
     path = resolve_file(
         "tinyshakespeare", "input.txt", data_dir, TINYSHAKESPEARE_URL,
+        TINYSHAKESPEARE_SHA256,
         source="karpathy/char-rnn: data/tinyshakespeare/input.txt",
         download=download,
     )
-    text = path.read_text(encoding="utf-8")
+    text = files.read_text(path)
     train, validation, _ = split_by_position(
         text, TINYSHAKESPEARE_TRAIN_FRACTION
     )
@@ -187,6 +194,7 @@ def load_corpus(
         ValueError: for an unknown name.
         FileNotFoundError: if a data set's files are absent (the message
             says which file to put where).
+        files.CorruptFileError: if one is truncated or corrupt (naming it).
     """
     if name in ("python_docs", "python_code"):
         return load_embedded(name)

@@ -5,6 +5,7 @@ Everything public is re-exported here; import it as
 `from rnn_layers import LSTM`.
 """
 
+from rnn_layers.constants import NEG_INF
 from rnn_layers.cells import CIFGLSTMCell
 from rnn_layers.cells import GRUCell
 from rnn_layers.cells import IndRNNCell
@@ -39,12 +40,16 @@ from rnn_layers.structures import TreeLSTM
 from rnn_layers.structures import TreeRNN
 from rnn_layers.structures import encode_trees
 from rnn_layers.structures import parse_ptb_tree
+from rnn_layers.attention import AttentionDecoder
 from rnn_layers.attention import AttentionWrapper
 from rnn_layers.attention import BahdanauAttention
 from rnn_layers.attention import GaussianWindow
+from rnn_layers.attention import GaussianWindowCell
+from rnn_layers.attention import window_finished
 from rnn_layers.attention import LuongAttention
 from rnn_layers.heads import CRF
 from rnn_layers.heads import MixtureDensity
+from rnn_layers.heads import MixtureDensityLoss
 from rnn_layers.heads import ctc_decode
 from rnn_layers.heads import ctc_loss
 from rnn_layers.heads import masked_sequence_loss
@@ -52,8 +57,10 @@ from rnn_layers.samplers import BeamSampler
 from rnn_layers.samplers import GreedySampler
 from rnn_layers.samplers import RandomSampler
 from rnn_layers.samplers import Sampler
+from rnn_layers.samplers import StrokeSampler
 from rnn_layers.samplers import TopKSampler
 from rnn_layers.samplers import TopPSampler
+from rnn_layers.samplers import ban_tokens
 from rnn_layers.samplers import deserialize
 from rnn_layers.samplers import get
 from rnn_layers.samplers import recurrent_next
@@ -61,8 +68,10 @@ from rnn_layers.samplers import serialize
 from rnn_layers import samplers
 
 __all__ = [
+    "AttentionDecoder",
     "AttentionWrapper",
     "BahdanauAttention",
+    "ban_tokens",
     "BeamSampler",
     "CellLayer",
     "CIFGLSTM",
@@ -73,6 +82,7 @@ __all__ = [
     "deserialize",
     "encode_trees",
     "GaussianWindow",
+    "GaussianWindowCell",
     "get",
     "GraphNetwork",
     "GraphReadout",
@@ -90,8 +100,10 @@ __all__ = [
     "LuongAttention",
     "masked_sequence_loss",
     "MixtureDensity",
+    "MixtureDensityLoss",
     "NARX",
     "NARXCell",
+    "NEG_INF",
     "NoForgetGateLSTM",
     "NoForgetGateLSTMCell",
     "OutputFeedbackRNN",
@@ -104,6 +116,7 @@ __all__ = [
     "RecurrentCell",
     "RNN",
     "Sampler",
+    "StrokeSampler",
     "samplers",
     "Seq2Seq",
     "serialize",
@@ -115,4 +128,5 @@ __all__ = [
     "TopPSampler",
     "TreeLSTM",
     "TreeRNN",
+    "window_finished",
 ]

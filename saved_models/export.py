@@ -18,20 +18,33 @@ loser of the rename takes the next free number.
 Warm-up requests (TF Serving's `--enable_model_warmup`) are written by
 `saved_models.warmup` into `assets.extra/` inside the temporary folder, so
 they appear together with the model.
+
+A killed export leaves its temporary folder behind. Its name holds the host
+and the process id of the exporter (`.tmp-export-<host>-<pid>-<random>`),
+so the next export on the same host removes the folders of exporters that
+are no longer running, and never one that is still being written.
+
+Weights that are not all finite (a diverged run) are refused before
+anything is written (`require_finite_weights`): a NaN model would answer
+every request with the same token.
 """
 
 import os
 import pathlib
 import re
 import shutil
+import socket
 import tempfile
 from typing import Callable, Mapping, Sequence, Union
 
 import keras
+import numpy as np
 
 from saved_models.warmup import WARMUP_FILE, write_warmup_requests
 
 _VERSION_PATTERN = re.compile(r"^[1-9][0-9]*$")
+_TMP_PREFIX = ".tmp-export-"
+_TMP_PATTERN = re.compile(r"^\.tmp-export-(?P<host>.+)-(?P<pid>[0-9]+)-[^-]+$")
 _RENAME_ATTEMPTS = 20
 
 Writer = Union["keras.export.ExportArchive", Callable[[str], object]]
@@ -50,6 +63,84 @@ def require_tensorflow_backend() -> None:
             f"KERAS_BACKEND={backend!r}). Checkpoints are backend-independent:"
             " rerun the export command with KERAS_BACKEND=tensorflow."
         )
+
+
+def non_finite_weights(model: keras.Model) -> list[str]:
+    """Paths of the model's variables holding NaN or infinite values.
+
+    Example:
+
+    >>> non_finite_weights(model)
+    ['lstm/lstm_cell/kernel']
+    """
+    return [
+        variable.path
+        for variable in model.weights
+        if not np.all(np.isfinite(keras.ops.convert_to_numpy(variable)))
+    ]
+
+
+def require_finite_weights(model: keras.Model, what: str = "the model") -> None:
+    """Raises unless every weight of `model` is finite.
+
+    Args:
+        model: the model about to be exported.
+        what: str, names the weights' origin in the message, e.g.
+            `"the checkpoint of runs/addition"`. Defaults to `"the model"`.
+
+    Raises:
+        ValueError: naming the first non-finite variables and the fix.
+    """
+    bad = non_finite_weights(model)
+    if bad:
+        raise ValueError(
+            f"Refusing to export {what}: variables {bad[:3]}"
+            f"{' and more' if len(bad) > 3 else ''} hold NaN or infinite "
+            "values (the training diverged). Retrain with a lower "
+            "--learning_rate or --clipnorm, from a new --run_dir."
+        )
+
+
+def remove_stale_exports(model_dir: os.PathLike) -> list[pathlib.Path]:
+    """Deletes temporary folders left by exporters that were killed.
+
+    Only folders of this host whose process no longer runs are removed;
+    folders of other hosts, of live exporters and of any unknown naming are
+    left alone.
+
+    Args:
+        model_dir: the model's folder.
+
+    Returns:
+        list of the removed folders.
+    """
+    model_dir = pathlib.Path(model_dir)
+    if not model_dir.is_dir():
+        return []
+    removed = []
+    for path in model_dir.glob(f"{_TMP_PREFIX}*"):
+        match = _TMP_PATTERN.match(path.name)
+        if not (path.is_dir() and match):
+            continue
+        if match["host"] != _host() or _process_alive(int(match["pid"])):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9.]", "_", socket.gethostname())
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        return True
+    return True
 
 
 def list_versions(model_dir: os.PathLike) -> list[int]:
@@ -161,7 +252,10 @@ def export_versioned(
             "exists; pass `version=None` for the next free one or delete it."
         )
     model_dir.mkdir(parents=True, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=".tmp-export-", dir=model_dir)
+    remove_stale_exports(model_dir)
+    tmp = tempfile.mkdtemp(
+        prefix=f"{_TMP_PREFIX}{_host()}-{os.getpid()}-", dir=model_dir
+    )
     try:
         _write(archive_or_writer, tmp)
         if warmup_requests:
@@ -229,6 +323,7 @@ def export_model(
         `pathlib.Path` of the new version folder.
     """
     require_tensorflow_backend()
+    require_finite_weights(model)
     archive = keras.export.ExportArchive()
     archive.track(model)
     archive.add_endpoint(

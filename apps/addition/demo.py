@@ -15,15 +15,16 @@ KERAS_BACKEND=tensorflow python -m apps.addition.demo
 ```
 """
 
-import argparse
+import dataclasses
 import os
 import tempfile
 import time
 
-import keras
-
+from apps.addition.config import APP, TrainConfig
 from apps.addition.model import ModelConfig
-from apps.addition.train import TrainConfig, train
+from apps.addition.train import train
+from apps.framework import config_parser
+from apps.framework import entry_point
 from saved_models.export import require_tensorflow_backend
 from saved_models.fresh_process import run_isolated
 from saved_models.serving import (
@@ -107,37 +108,37 @@ def demo(run_dir: str | None, model_dir: str, seed: int) -> str:
     return result.stdout
 
 
-def build_parser() -> argparse.ArgumentParser:
+@dataclasses.dataclass(frozen=True)
+class DemoConfig:
+    """What the demo trains and where it exports.
+
+    Args:
+        run_dir: str, training run folder; `""` uses a temporary one.
+            Defaults to `""`.
+        model_dir: str, versioned export folder. Defaults to
+            `"saved_models/addition"`.
+        seed: int, the training seed. Defaults to `0`.
+    """
+
+    run_dir: str = ""
+    model_dir: str = "saved_models/addition"
+    seed: int = 0
+
+
+def build_parser():
     """The command line of `python -m apps.addition.demo`."""
-    parser = argparse.ArgumentParser(
-        prog="python -m apps.addition.demo",
-        description="Train the adder briefly, export it, and answer "
-        "problems from the SavedModel in a fresh TensorFlow process.",
+    return config_parser(
+        APP.command("demo"),
+        "Train the adder briefly, export it, and answer problems from the "
+        "SavedModel in a fresh TensorFlow process.",
+        DemoConfig,
     )
-    parser.add_argument(
-        "--run_dir",
-        default=None,
-        help="training run folder (default: a temporary one)",
-    )
-    parser.add_argument(
-        "--model_dir",
-        default="saved_models/addition",
-        help="versioned export folder (default: 'saved_models/addition')",
-    )
-    parser.add_argument(
-        "--seed", type=int, default=0, help="random seed (default: 0)"
-    )
-    return parser
 
 
 def main(argv=None) -> None:
     """Parses the command line and runs the demo."""
-    args = build_parser().parse_args(argv)
-    keras.utils.set_random_seed(args.seed)
-    try:
-        demo(args.run_dir, args.model_dir, args.seed)
-    except RuntimeError as error:
-        raise SystemExit(str(error)) from None
+    with entry_point(build_parser(), argv, DemoConfig) as (config,):
+        demo(config.run_dir or None, config.model_dir, config.seed)
 
 
 if __name__ == "__main__":

@@ -13,13 +13,19 @@ python -m apps.addition.evaluate --run_dir runs/addition --digits 3 5
 ```
 """
 
-import argparse
+import dataclasses
 
 import keras
 import numpy as np
+import pandas
 
 from apps.addition import data
-from apps.addition.train import restore_model
+from apps.addition.config import APP
+from apps.framework import BaseRunConfig
+from apps.framework import config_parser
+from apps.framework import entry_point
+from apps.framework import restore
+from apps.framework.flags import require_positive_integers
 
 
 def score(
@@ -71,60 +77,53 @@ def evaluate(
     Returns:
         list of `score` dicts, one per length.
     """
-    if num_examples < 1:
-        raise ValueError(
-            f"Received `num_examples={num_examples}`; expected >= 1."
-        )
-    model, _, _ = restore_model(run_dir)
+    model = restore(APP, run_dir).model
     rng = np.random.default_rng(seed)
     return [score(model, d, num_examples, rng) for d in digit_lengths]
 
 
-def build_parser() -> argparse.ArgumentParser:
+@dataclasses.dataclass(frozen=True)
+class EvaluateConfig(BaseRunConfig):
+    """What to score.
+
+    Args:
+        run_dir: str, training run to load. Defaults to `"runs/addition"`.
+        digits: tuple of int, operand lengths to score. Defaults to
+            `(3, 5)`.
+        num_examples: int, problems per length. Defaults to `2000`.
+    """
+
+    run_dir: str = "runs/addition"
+    digits: tuple[int, ...] = (3, 5)
+    num_examples: int = 2000
+
+    def __post_init__(self):
+        super().__post_init__()
+        require_positive_integers(self, "num_examples")
+        for length in self.digits:
+            data.num_steps_for(length)  # validates each length
+
+
+def build_parser():
     """The command line of `python -m apps.addition.evaluate`."""
-    parser = argparse.ArgumentParser(
-        prog="python -m apps.addition.evaluate",
-        description="Exact-match accuracy of a trained adder on held-out "
+    return config_parser(
+        APP.command("evaluate"),
+        "Exact-match accuracy of a trained adder on held-out "
         "problems of the trained length and on longer numbers.",
+        EvaluateConfig,
     )
-    parser.add_argument(
-        "--run_dir",
-        default="runs/addition",
-        help="training run to load (default: 'runs/addition')",
-    )
-    parser.add_argument(
-        "--digits",
-        type=int,
-        nargs="+",
-        default=[3, 5],
-        help="operand lengths to score (default: 3 5)",
-    )
-    parser.add_argument(
-        "--num_examples",
-        type=int,
-        default=2000,
-        help="problems per length (default: 2000)",
-    )
-    parser.add_argument(
-        "--seed", type=int, default=0, help="random seed (default: 0)"
-    )
-    return parser
 
 
 def main(argv=None) -> None:
     """Parses the command line and prints a table."""
-    args = build_parser().parse_args(argv)
-    keras.utils.set_random_seed(args.seed)
-    try:
-        rows = evaluate(args.run_dir, args.digits, args.num_examples, args.seed)
-    except (ValueError, FileNotFoundError) as error:
-        raise SystemExit(str(error)) from None
-    print(f"{'digits':>6}  {'examples':>8}  {'exact match':>11}  {'digit acc':>9}")
-    for row in rows:
-        print(
-            f"{row['digits']:>6}  {row['examples']:>8}  "
-            f"{row['exact_match']:>11.4f}  {row['digit_accuracy']:>9.4f}"
+    with entry_point(build_parser(), argv, EvaluateConfig) as (config,):
+        rows = evaluate(
+            config.run_dir, list(config.digits), config.num_examples,
+            config.seed,
         )
+    table = pandas.DataFrame(rows).rename(columns={
+        "exact_match": "exact match", "digit_accuracy": "digit acc"})
+    print(table.to_string(index=False, float_format="{:.4f}".format))
 
 
 if __name__ == "__main__":

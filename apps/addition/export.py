@@ -8,7 +8,11 @@ Signatures (all run on CPU without Keras or this repository):
   in the graph with `tf.strings` ops.
 - `digits(digits)`: the raw network, int32 `(batch, time, 2)` digit columns
   (see `apps/addition/data.py`) to float32 probabilities `(batch, time, 10)`.
+  A digit outside 0..9, or more than `MAX_REQUEST_BYTES` columns, fails the
+  request with INVALID_ARGUMENT and a message saying so.
 
+A request holds at most `MAX_PROBLEMS` problems (a larger one fails with
+INVALID_ARGUMENT "at most ... problems per request; split the batch").
 Malformed requests never fail the batch: each bad element gets `sum = ""`
 and an `error` text saying what was wrong, while the others are answered:
 
@@ -31,17 +35,24 @@ python -m apps.addition.export --run_dir runs/addition
 ```
 """
 
-import argparse
+import dataclasses
+import pathlib
 
 import keras
 
-from apps.addition.train import restore_model
+from apps.addition.config import APP
+from apps.framework import BaseExportConfig
+from apps.framework import Restored
+from apps.framework import config_parser
+from apps.framework import run_export
 from saved_models.export import export_versioned, require_tensorflow_backend
 
 # Longest operand the serving signature accepts.
 DEFAULT_SERVING_DIGITS = 20
 # Requests longer than this are rejected before any parsing.
 MAX_REQUEST_BYTES = 256
+# Problems per request; a larger request fails with INVALID_ARGUMENT.
+MAX_PROBLEMS = 4096
 WARMUP_PROBLEMS = ("123+456", "999+1", "0+0", "12345+67890", "", "1+x")
 
 
@@ -72,6 +83,12 @@ def make_serving_fn(model: keras.Model, max_digits: int):
 
     def serve(problems):
         problems = tf.reshape(problems, [-1])  # (batch,)
+        with tf.control_dependencies([tf.debugging.assert_less_equal(
+            tf.size(problems), MAX_PROBLEMS,
+            message=f"at most {MAX_PROBLEMS} problems per request; split "
+            "the batch",
+        )]):
+            problems = tf.identity(problems)
         too_long = tf.strings.length(problems) > MAX_REQUEST_BYTES
         # Huge strings are dropped before any regex runs over them.
         text = tf.where(too_long, tf.constant(""), problems)
@@ -158,11 +175,61 @@ def build_archive(
     archive.add_endpoint(
         "digits",
         lambda digits: {
-            "probabilities": keras.ops.softmax(model(digits, training=False))
+            "probabilities": keras.ops.softmax(
+                model(checked_digits(digits), training=False)
+            )
         },
         input_signature=[tf.TensorSpec([None, None, 2], tf.int32, name="digits")],
     )
     return archive
+
+
+def checked_digits(digits):
+    """`digits` after in-graph checks: values 0..9, a bounded length.
+
+    A request that fails a check gets INVALID_ARGUMENT with the message.
+    """
+    import tensorflow as tf
+
+    checks = [
+        tf.debugging.assert_non_negative(
+            digits, message="digits must be 0..9; received a negative one"
+        ),
+        tf.debugging.assert_less_equal(
+            digits, 9, message="digits must be 0..9; received one above 9"
+        ),
+        tf.debugging.assert_less_equal(
+            tf.shape(digits)[1], MAX_REQUEST_BYTES,
+            message=f"at most {MAX_REQUEST_BYTES} digit columns per problem",
+        ),
+    ]
+    with tf.control_dependencies(checks):
+        return tf.identity(digits)
+
+
+def export_restored(
+    restored: Restored,
+    model_dir: str = "saved_models/addition",
+    version: int | None = None,
+    max_digits: int = DEFAULT_SERVING_DIGITS,
+) -> pathlib.Path:
+    """Exports a restored run to `<model_dir>/<version>/` with warm-up requests.
+
+    Args:
+        restored: the run from `apps.framework.restore`.
+        model_dir: str, the model's folder. Defaults to
+            `"saved_models/addition"`.
+        version: int or `None` for the next free one. Defaults to `None`.
+        max_digits: int, the longest operand served.
+            Defaults to `DEFAULT_SERVING_DIGITS`.
+
+    Returns:
+        `pathlib.Path` of the version folder.
+
+    Raises:
+        RuntimeError: "export needs KERAS_BACKEND=tensorflow" off TensorFlow.
+    """
+    return export_model(restored.model, model_dir, version, max_digits)
 
 
 def export_model(
@@ -196,53 +263,45 @@ def export_model(
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+@dataclasses.dataclass(frozen=True)
+class ExportConfig(BaseExportConfig):
+    """What to export.
+
+    Args:
+        run_dir: str, the training run to export. Defaults to
+            `"runs/addition"`.
+        model_dir: str, folder of versioned exports. Defaults to
+            `"saved_models/addition"`.
+        max_digits: int, longest operand the served model accepts.
+            Defaults to `DEFAULT_SERVING_DIGITS`.
+    """
+
+    run_dir: str = "runs/addition"
+    model_dir: str = "saved_models/addition"
+    max_digits: int = DEFAULT_SERVING_DIGITS
+
+    def __post_init__(self):
+        super().__post_init__()
+        if not 1 <= self.max_digits <= MAX_REQUEST_BYTES // 2:
+            raise ValueError(
+                f"Received `max_digits={self.max_digits}`; expected 1 to "
+                f"{MAX_REQUEST_BYTES // 2}."
+            )
+
+
+def build_parser():
     """The command line of `python -m apps.addition.export`."""
-    parser = argparse.ArgumentParser(
-        prog="python -m apps.addition.export",
-        description="Export a trained adder as a versioned SavedModel "
+    return config_parser(
+        APP.command("export"),
+        "Export a trained adder as a versioned SavedModel "
         "(needs KERAS_BACKEND=tensorflow).",
+        ExportConfig,
     )
-    parser.add_argument(
-        "--run_dir",
-        default="runs/addition",
-        help="training run to export (default: 'runs/addition')",
-    )
-    parser.add_argument(
-        "--model_dir",
-        default="saved_models/addition",
-        help="folder of versioned exports (default: 'saved_models/addition')",
-    )
-    parser.add_argument(
-        "--version",
-        type=int,
-        default=None,
-        help="version number to write (default: the next free one)",
-    )
-    parser.add_argument(
-        "--max_digits",
-        type=int,
-        default=DEFAULT_SERVING_DIGITS,
-        help="longest operand the served model accepts "
-        f"(default: {DEFAULT_SERVING_DIGITS})",
-    )
-    parser.add_argument(
-        "--seed", type=int, default=0, help="random seed (default: 0)"
-    )
-    return parser
 
 
 def main(argv=None) -> None:
     """Parses the command line and exports."""
-    args = build_parser().parse_args(argv)
-    keras.utils.set_random_seed(args.seed)
-    try:
-        require_tensorflow_backend()
-        model, _, _ = restore_model(args.run_dir)
-        path = export_model(model, args.model_dir, args.version, args.max_digits)
-    except (RuntimeError, ValueError, FileNotFoundError) as error:
-        raise SystemExit(str(error)) from None
-    print(f"Exported {path}")
+    run_export(APP, build_parser(), argv, ExportConfig)
 
 
 if __name__ == "__main__":

@@ -11,13 +11,18 @@ python -m apps.addition.generate --run_dir runs/addition --num_samples 5
 ```
 """
 
-import argparse
+import dataclasses
 
 import keras
 import numpy as np
 
 from apps.addition import data
-from apps.addition.train import restore_model
+from apps.addition.config import APP
+from apps.framework import BaseRunConfig
+from apps.framework import config_parser
+from apps.framework import entry_point
+from apps.framework import restore
+from apps.framework.flags import require_positive_integers
 
 
 def add(model: keras.Model, problems: list[str]) -> list[str]:
@@ -65,7 +70,8 @@ def generate(
     Returns:
         list of `(problem, model answer, true answer)`.
     """
-    model, _, train_config = restore_model(run_dir)
+    restored = restore(APP, run_dir)
+    model, train_config = restored.model, restored.train_config
     if not problems:
         rng = np.random.default_rng(seed)
         a, b = data.sample_operands(
@@ -77,48 +83,45 @@ def generate(
     return list(zip(problems, answers, truths))
 
 
-def build_parser() -> argparse.ArgumentParser:
+@dataclasses.dataclass(frozen=True)
+class GenerateConfig(BaseRunConfig):
+    """What to answer.
+
+    Args:
+        problems: tuple of str, problems such as `123+456`; none draws
+            `num_samples` random held-out ones. Defaults to `()`.
+        run_dir: str, training run to load. Defaults to `"runs/addition"`.
+        num_samples: int, random problems when none are given.
+            Defaults to `8`.
+    """
+
+    problems: tuple[str, ...] = dataclasses.field(
+        default=(), metadata={"positional": True}
+    )
+    run_dir: str = "runs/addition"
+    num_samples: int = 8
+
+    def __post_init__(self):
+        super().__post_init__()
+        require_positive_integers(self, "num_samples")
+
+
+def build_parser():
     """The command line of `python -m apps.addition.generate`."""
-    parser = argparse.ArgumentParser(
-        prog="python -m apps.addition.generate",
-        description="Answer addition problems with a trained adder.",
+    return config_parser(
+        APP.command("generate"),
+        "Answer addition problems with a trained adder.",
+        GenerateConfig,
     )
-    parser.add_argument(
-        "problems",
-        nargs="*",
-        help="problems such as 123+456 (default: random held-out ones)",
-    )
-    parser.add_argument(
-        "--run_dir",
-        default="runs/addition",
-        help="training run to load (default: 'runs/addition')",
-    )
-    parser.add_argument(
-        "--num_samples",
-        type=int,
-        default=8,
-        help="random problems when none are given (default: 8)",
-    )
-    parser.add_argument(
-        "--seed", type=int, default=0, help="random seed (default: 0)"
-    )
-    return parser
 
 
 def main(argv=None) -> None:
     """Parses the command line and prints `problem = answer` lines."""
-    args = build_parser().parse_args(argv)
-    if args.num_samples < 1:
-        raise SystemExit(
-            f"Received `--num_samples={args.num_samples}`; expected >= 1."
-        )
-    keras.utils.set_random_seed(args.seed)
-    try:
+    with entry_point(build_parser(), argv, GenerateConfig) as (config,):
         results = generate(
-            args.run_dir, args.problems, args.num_samples, args.seed
+            config.run_dir, list(config.problems), config.num_samples,
+            config.seed,
         )
-    except (ValueError, FileNotFoundError) as error:
-        raise SystemExit(str(error)) from None
     for problem, answer, truth in results:
         mark = "ok" if answer == truth else f"wrong, expected {truth}"
         print(f"{problem} = {answer}  ({mark})")

@@ -92,15 +92,16 @@ def exact_match(y_true, y_pred):
     return keras.ops.cast(keras.ops.all(correct, axis=-1), "float32")
 
 
-def compile_model(model: keras.Model, learning_rate: float) -> None:
-    """Compiles `model` with Adam, cross-entropy and accuracy metrics.
+def compile_model(model: keras.Model, optimizer) -> None:
+    """Compiles `model` with cross-entropy and accuracy metrics.
 
     Args:
         model: the model from `build_model`.
-        learning_rate: float, Adam's learning rate.
+        optimizer: a `keras.optimizers.Optimizer` (see
+            `apps.framework.make_optimizer`).
     """
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate),
+        optimizer=optimizer,
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=[
             keras.metrics.SparseCategoricalAccuracy(name="digit_accuracy"),

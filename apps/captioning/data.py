@@ -1,9 +1,13 @@
-"""Captions as token ids, and the training data of each dataset.
+"""Captions as token ids, the run's tokenizer, and each dataset's training data.
 
 A caption becomes `[<start>, w_1, ..., w_n, <end>, <pad>, ...]` of length
-`max_words + 2`; words past `max_words` are cut. The vocabulary is a
-`datasets.vocabulary` list (`<pad>` = 0, `<unk>` = 1) plus `<start>` and
-`<end>`, saved as `vocabulary.json` in the run directory.
+`max_words + 2`; words past `max_words` are cut. The tokenizer is a
+`datasets.tokenizers.Tokenizer` at word level with the captions'
+`"lower_words"` normalisation and the special tokens `CAPTION_TOKENS`
+(`<pad>` = 0, `<unk>` = 1, `<start>` = 2, `<end>` = 3, then the words by
+count), saved by `datasets.vocabulary.save_tokenizer` as `vocabulary.json`
+(`VOCABULARY_FILE`) in the run directory. Runs written before it kept a
+bare JSON list of the same tokens there, which `load_tokenizer` reads too.
 
 Datasets (`--dataset`): `shapes` (procedural, `datasets.shapes`, drawn
 afresh from `(seed, epoch)`), `flickr8k` (`--data_dir` with the captions,
@@ -15,64 +19,63 @@ split lists and `images_128px.zip`) and `coco` (`--data_dir` with
 import os
 import pathlib
 
+import keras
 import numpy as np
 
 from datasets import captions as caption_data
 from datasets import shapes
-from datasets.vocabulary import UNK, build_vocabulary
+from datasets.tokenizers import Tokenizer
+from datasets.vocabulary import build_tokenizer, load_tokenizer
 
-START = "<start>"
-END = "<end>"
+CAPTION_TOKENS = {"pad": "<pad>", "unk": "<unk>", "start": "<start>",
+                  "end": "<end>"}
+NORMALIZATION = "lower_words"  # as `datasets.captions.normalize_caption`
 DATASETS = ("shapes", "flickr8k", "coco")
+VOCABULARY_FILE = "vocabulary.json"
 
 
-def shapes_vocabulary() -> list[str]:
-    """The fixed vocabulary of the procedural captions."""
+def caption_tokenizer(
+    captions: list[str], max_size: int | None = None
+) -> Tokenizer:
+    """A tokenizer of the special tokens, then the captions' words by count.
+
+    Args:
+        captions: list of str, the training captions.
+        max_size: int or `None`, most tokens, special ones included.
+            Defaults to `None` (every word).
+    """
+    return build_tokenizer(captions, "word", max_size, CAPTION_TOKENS,
+                           NORMALIZATION)
+
+
+def shapes_tokenizer() -> Tokenizer:
+    """The fixed tokenizer of the procedural captions."""
     words = ["a", *shapes.SIZES, *shapes.COLOURS, *shapes.SHAPES]
     for relation in shapes.RELATIONS.values():
         words.extend(relation.split())
-    return caption_vocabulary([" ".join(words)])
+    return caption_tokenizer([" ".join(words)])
 
 
-def caption_vocabulary(
-    captions: list[str], max_size: int | None = None, min_count: int = 1
-) -> list[str]:
-    """`<pad>`, `<unk>`, `<start>`, `<end>`, then words by count."""
-    counts = build_vocabulary(
-        (w for c in captions for w in c.split()),
-        max_size=None if max_size is None else max_size - 2,
-        min_count=min_count,
-    )
-    return counts[:2] + [START, END] + [
-        w for w in counts[2:] if w not in (START, END)
-    ]
+def read_tokenizer(path: os.PathLike) -> Tokenizer:
+    """The tokenizer saved at `path` (a format-1 bare list too).
+
+    Raises:
+        FileNotFoundError: if the file is missing.
+        ValueError: if it is corrupt or not a caption vocabulary.
+    """
+    return load_tokenizer(path, "word", CAPTION_TOKENS, NORMALIZATION)
 
 
 def encode_captions(
-    captions: list[str], vocabulary: list[str], max_words: int
+    captions: list[str], tokenizer: Tokenizer, max_words: int
 ) -> np.ndarray:
     """int32 `(len(captions), max_words + 2)` token ids, as described above."""
-    index = {word: i for i, word in enumerate(vocabulary)}
-    unk = index[UNK]
     ids = np.zeros((len(captions), max_words + 2), "int32")
     for row, caption in enumerate(captions):
-        words = caption.split()[:max_words]
-        tokens = [index[START]] + [index.get(w, unk) for w in words]
-        tokens.append(index[END])
+        words = tokenizer.encode(caption)[:max_words]
+        tokens = [tokenizer.start_id, *words.tolist(), tokenizer.end_id]
         ids[row, : len(tokens)] = tokens
     return ids
-
-
-def decode_tokens(ids, vocabulary: list[str]) -> str:
-    """Words of one row of ids up to `<end>`, without special tokens."""
-    words = []
-    for i in np.asarray(ids).tolist():
-        word = vocabulary[i]
-        if word == END:
-            break
-        if word not in (START, "<pad>"):
-            words.append(word)
-    return " ".join(words)
 
 
 def shapes_batch(seed: int, key: tuple, batch_size: int, image_size: int):
@@ -111,3 +114,95 @@ def real_examples(dataset: str, data_dir: os.PathLike, split: str):
     return caption_data.read_image_bytes(source, names), [
         refs for _, refs in entries
     ]
+
+
+def training_tokenizer(dataset: str, data_dir: str, max_size: int) -> Tokenizer:
+    """A new run's tokenizer: fixed for shapes, else from train captions.
+
+    Args:
+        dataset: str, one of `DATASETS`.
+        data_dir: str, the real dataset's folder (unused for shapes).
+        max_size: int, most words kept, specials included.
+    """
+    if dataset == "shapes":
+        return shapes_tokenizer()
+    _, references = real_examples(dataset, data_dir, "train")
+    return caption_tokenizer(
+        [c for refs in references for c in refs], max_size
+    )
+
+
+class EpochScenes(keras.utils.PyDataset):
+    """Batches of fresh shape scenes drawn from `(seed, epoch, batch)`.
+
+    Each batch is drawn on its own (not the whole epoch at once), so the
+    first step starts at once and memory stays one batch; a run resumed at
+    epoch `e` sees the same scenes as an uninterrupted one.
+
+    Args:
+        seed: int, the run's seed.
+        epoch: int, the epoch the first pass serves (completed epochs when
+            resuming).
+        steps_per_epoch: int, batches per epoch.
+        batch_size: int, scenes per batch.
+        image_size: int, side of the square images.
+        tokenizer: the run's `Tokenizer`.
+        max_words: int, longest caption in words.
+    """
+
+    def __init__(self, seed, epoch, steps_per_epoch, batch_size, image_size,
+                 tokenizer, max_words):
+        super().__init__()
+        self.seed, self.epoch = seed, epoch
+        self.steps_per_epoch, self.batch_size = steps_per_epoch, batch_size
+        self.image_size, self.max_words = image_size, max_words
+        self.tokenizer = tokenizer
+
+    def __len__(self):
+        return self.steps_per_epoch
+
+    def __getitem__(self, index):
+        images, captions = shapes_batch(
+            self.seed, (1, self.epoch, index), self.batch_size,
+            self.image_size,
+        )
+        ids = encode_captions(captions, self.tokenizer, self.max_words)
+        return (images, ids[:, :-1]), ids[:, 1:]
+
+    def on_epoch_end(self):
+        self.epoch += 1
+
+
+def shapes_validation(seed: int, count: int, image_size: int,
+                      tokenizer: Tokenizer, max_words: int):
+    """Held-out scenes `((images, inputs), targets)` scored every epoch."""
+    images, captions = shapes_batch(seed, (0,), count, image_size)
+    ids = encode_captions(captions, tokenizer, max_words)
+    return (images, ids[:, :-1]), ids[:, 1:]
+
+
+def real_datasets(dataset: str, data_dir: str, image_size: int,
+                  tokenizer: Tokenizer, max_words: int, batch_size: int,
+                  validation_examples: int, seed: int):
+    """`(train, validation)` `tf.data` pipelines of a real dataset.
+
+    `train` reshuffles every epoch (seeded) and pairs each image with one
+    of its captions at random; `validation` is the first
+    `validation_examples` (rounded to whole batches, at least one) of the
+    dev split, or `None` when `validation_examples` is 0.
+    """
+
+    def build(split, shuffle_seed):
+        images, references = real_examples(dataset, data_dir, split)
+        ids = [encode_captions(refs, tokenizer, max_words)
+               for refs in references]
+        return caption_data.encoded_image_dataset(
+            images, ids, image_size, batch_size, shuffle_seed=shuffle_seed
+        )
+
+    validation = None
+    if validation_examples:
+        validation = build("dev", None).take(
+            max(1, validation_examples // batch_size)
+        )
+    return build("train", seed), validation

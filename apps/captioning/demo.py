@@ -5,11 +5,13 @@
 2. exports `saved_models/captioning/<next version>/` and writes
    `saved_models/models.config`;
 3. draws fresh scenes the model never saw, writes them as PNG files under
-   `--output_dir`, and sends their bytes (plus two bad requests: bytes that
-   are not an image, and an empty string) to `serving_default` in a fresh
-   Python that imports only `tensorflow`;
+   `--output_dir`, and sends their bytes (plus three bad requests: the first
+   scene cut in half, bytes that are not an image, and an empty string) in
+   one request to `serving_default` in a fresh Python that imports only
+   `tensorflow`;
 4. saves the attention map of the first scene under each generated word
-   (`attention.png`) and prints the REST request TF Serving would take.
+   (`attention.png`), decoded as the server decodes it (same beam width),
+   and prints the REST request TF Serving would take.
 
 Example:
 
@@ -18,7 +20,6 @@ KERAS_BACKEND=tensorflow python -m apps.captioning.demo
 ```
 """
 
-import argparse
 import dataclasses
 import json
 import os
@@ -27,10 +28,19 @@ import time
 import keras
 
 from apps.captioning import data
-from apps.captioning.export import export_model
-from apps.captioning.generate import caption_images, plot_attention
+from apps.captioning.config import APP, TrainConfig
+from apps.captioning.decoding import caption_images, generated_words
+from apps.captioning.generate import plot_attention
 from apps.captioning.model import ModelConfig
-from apps.captioning.train import TrainConfig, train
+from apps.captioning.train import train
+from apps.framework import BaseRunConfig
+from apps.framework import cli_errors
+from apps.framework import config_parser
+from apps.framework import export_run
+from apps.framework import parse_configs
+from apps.framework import restore
+from apps.framework import seed_everything
+from apps.framework.flags import require_positive_integers
 from datasets import shapes
 from saved_models.export import require_tensorflow_backend
 from saved_models.fresh_process import run_isolated
@@ -78,8 +88,12 @@ def print_answers(names, truths, answers) -> int:
 def write_scenes(output_dir: str, seed: int, count: int, image_size: int):
     """Draws `count` fresh scenes and writes them as PNG files.
 
+    Also writes `truncated.png`, the first scene's first half, as a bad
+    request.
+
     Returns:
-        `(paths, images float (count, s, s, 3), true captions)`.
+        `(paths of the scenes, then truncated.png; images float (count, s,
+        s, 3); true captions)`.
     """
     images, captions = data.shapes_batch(seed, (3,), count, image_size)
     os.makedirs(output_dir, exist_ok=True)
@@ -88,7 +102,12 @@ def write_scenes(output_dir: str, seed: int, count: int, image_size: int):
         path = os.path.abspath(os.path.join(output_dir, f"scene_{i}.png"))
         keras.utils.save_img(path, image, scale=True)
         paths.append(path)
-    return paths, images, captions
+    with open(paths[0], "rb") as handle:
+        encoded = handle.read()
+    truncated = os.path.abspath(os.path.join(output_dir, "truncated.png"))
+    with open(truncated, "wb") as handle:
+        handle.write(encoded[: len(encoded) // 2])
+    return paths + [truncated], images, captions
 
 
 def demo(model_config: ModelConfig, train_config: TrainConfig,
@@ -104,20 +123,20 @@ def demo(model_config: ModelConfig, train_config: TrainConfig,
 
     Returns:
         str, what the serving process printed: a JSON line
-        `{"caption": [...], "error": [...]}` (scenes, then `BAD_REQUESTS`)
-        and the line naming the repository modules it loaded.
+        `{"caption": [...], "error": [...]}` (scenes, `truncated.png`, then
+        `BAD_REQUESTS`) and the line naming the repository modules it
+        loaded.
 
     Raises:
         RuntimeError: off the TensorFlow backend, or if serving fails.
     """
     require_tensorflow_backend()
     started = time.perf_counter()
-    model = train(model_config, dataclasses.replace(train_config,
-                                                    export_dir=""), verbose=2)
+    train(model_config, dataclasses.replace(train_config, export_dir=""),
+          verbose=2)
     trained = time.perf_counter()
-    vocabulary = data.shapes_vocabulary()
-    version_dir = export_model(model, vocabulary, model_config,
-                               train_config.max_words, model_dir, NUM_BEAMS)
+    version_dir = export_run(APP, train_config.run_dir, model_dir,
+                             num_beams=NUM_BEAMS)
     config_path = write_models_config(os.path.dirname(model_dir) or ".")
     exported = time.perf_counter()
     print(f"\nTrained in {trained - started:.0f} s; exported {version_dir} "
@@ -135,16 +154,20 @@ def demo(model_config: ModelConfig, train_config: TrainConfig,
         )
     answer_line, *rest = result.stdout.splitlines()
     correct = print_answers(
-        [os.path.basename(p) for p in paths] + bad, list(truths) + [""] * 2,
-        json.loads(answer_line))
+        [os.path.basename(p) for p in paths] + bad,
+        list(truths) + [""] * (1 + len(bad)), json.loads(answer_line))
     print("\n".join(rest))
-    print(f"{correct}/{len(paths)} fresh scenes captioned exactly; served in "
+    print(f"{correct}/{scenes} fresh scenes captioned exactly; served in "
           f"{time.perf_counter() - exported:.0f} s.")
 
-    captions, _, _, alignments = caption_images(
-        model, vocabulary, images[:1], train_config.max_words, NUM_BEAMS)
+    # The exported checkpoint, decoded as the server decodes it.
+    restored = restore(APP, train_config.run_dir)
+    tokenizer = restored.assets["tokenizer"]
+    _, tokens, _, alignments = caption_images(
+        restored.model, tokenizer, images[:1], train_config.max_words,
+        NUM_BEAMS)
     plot_path = os.path.join(output_dir, "attention.png")
-    plot_attention(images[0], captions[0].split() + [data.END],
+    plot_attention(images[0], generated_words(tokens[0], tokenizer),
                    alignments[0], plot_path)
     print(f"Attention of each word over {paths[0]}: {plot_path}")
 
@@ -155,42 +178,52 @@ def demo(model_config: ModelConfig, train_config: TrainConfig,
     return result.stdout
 
 
-def build_parser() -> argparse.ArgumentParser:
+@dataclasses.dataclass(frozen=True)
+class DemoConfig(BaseRunConfig):
+    """What the demo trains and where it writes.
+
+    Args:
+        run_dir: str, training run folder; re-running resumes. Defaults to
+            `"runs/captioning_demo"`.
+        epochs: int, epochs of 100 steps. Defaults to `4`.
+        model_dir: str, versioned export folder. Defaults to
+            `"saved_models/captioning"`.
+        output_dir: str, folder of the scene PNGs and `attention.png`.
+            Defaults to `"runs/captioning_demo/out"`.
+        scenes: int, fresh scenes to caption. Defaults to `6`.
+    """
+
+    run_dir: str = "runs/captioning_demo"
+    epochs: int = 4
+    model_dir: str = "saved_models/captioning"
+    output_dir: str = "runs/captioning_demo/out"
+    scenes: int = 6
+
+    def __post_init__(self):
+        super().__post_init__()
+        require_positive_integers(self, ("epochs", "scenes"))
+
+
+def build_parser():
     """The command line of `python -m apps.captioning.demo`."""
-    parser = argparse.ArgumentParser(
-        prog="python -m apps.captioning.demo",
-        description="Train the captioner on drawn shapes, export it, and "
-        "caption fresh scenes from the SavedModel in a fresh TensorFlow "
-        "process.",
+    return config_parser(
+        APP.command("demo"),
+        "Train the captioner on drawn shapes, export it, and caption fresh "
+        "scenes from the SavedModel in a fresh TensorFlow process.",
+        DemoConfig,
     )
-    parser.add_argument("--run_dir", default="runs/captioning_demo",
-                        help="training run folder; re-running resumes "
-                        "(default: %(default)s)")
-    parser.add_argument("--epochs", type=int, default=4,
-                        help="epochs of 100 steps (default: %(default)s)")
-    parser.add_argument("--model_dir", default="saved_models/captioning",
-                        help="versioned export folder (default: %(default)s)")
-    parser.add_argument("--output_dir", default="runs/captioning_demo/out",
-                        help="scene PNGs and attention.png "
-                        "(default: %(default)s)")
-    parser.add_argument("--scenes", type=int, default=6,
-                        help="fresh scenes to caption (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="random seed (default: %(default)s)")
-    return parser
 
 
 def main(argv=None) -> None:
     """Parses the command line and runs the demo."""
-    args = build_parser().parse_args(argv)
-    keras.utils.set_random_seed(args.seed)
-    config = TrainConfig(run_dir=args.run_dir, epochs=args.epochs,
-                         seed=args.seed)
-    try:
-        demo(ModelConfig(), config, args.model_dir, args.output_dir,
-             args.scenes)
-    except RuntimeError as error:
-        raise SystemExit(str(error)) from None
+    parser = build_parser()
+    with cli_errors(parser.prog, "rerun the same command to resume"):
+        (config,) = parse_configs(parser, argv, DemoConfig)
+        seed_everything(config.seed)
+        train_config = TrainConfig(run_dir=config.run_dir,
+                                   epochs=config.epochs, seed=config.seed)
+        demo(ModelConfig(), train_config, config.model_dir,
+             config.output_dir, config.scenes)
 
 
 if __name__ == "__main__":

@@ -10,246 +10,237 @@ Signatures (run with only `tensorflow` installed):
   `(batch, max_words + 1, grid, grid)`, the weights used to predict each
   token) and `error`.
 
-Bad images never fail the batch and never allocate unboundedly: the header
-is checked before decoding, and an image with an error gets caption `""`:
+Bounds of one request (constants of this module):
+
+- `MAX_IMAGES = 64` images per request; a longer request fails as a whole
+  with INVALID_ARGUMENT "a request holds at most 64 images; split it ...";
+- `MAX_IMAGE_BYTES = 64 MiB` per encoded image;
+- `MAX_IMAGE_PIXELS = 16,000,000` (4000 x 4000) per image, read from its
+  header before any decoding;
+- `MAX_REQUEST_PIXELS = 32,000,000` decoded pixels per request, adding the
+  images in request order (two images of the largest size; 64 images of
+  700 x 700).
+
+Bad images never fail the request: each gets caption `""` and an `error`
+(checked in this order, `apps/captioning/image_bytes.py`), while the
+others are captioned:
 
 - empty string -> `"empty image"`;
-- neither JPEG nor PNG magic bytes -> `"not a JPEG or PNG image"`;
-- more than `MAX_PIXELS` pixels according to its header (JPEG SOF via
-  `tf.io.extract_jpeg_shape`, PNG IHDR) -> `"image too large ..."`.
-
-A JPEG whose header is valid but whose data is corrupt fails the request
-with TensorFlow's `InvalidArgumentError` (a clear error, not a crash).
+- longer than `MAX_IMAGE_BYTES` -> `"image longer than ... bytes ..."`
+  (unread);
+- neither JPEG (`FF D8 FF`) nor PNG (signature and `IHDR` chunk) ->
+  `"not a JPEG or PNG image"`;
+- a header TensorFlow cannot read -> `"not a decodable JPEG or PNG image
+  (corrupt header)"`;
+- more than `MAX_IMAGE_PIXELS` -> `"image too large: N pixels; at most
+  ..."`; a width or height of 0 -> `"image has no pixels ..."`;
+- past `MAX_REQUEST_PIXELS` in total -> `"not decoded: the request's images
+  exceed ... pixels in total; ..."`;
+- a body that does not decode -> `"not a decodable JPEG or PNG image
+  (truncated: ...)"` when it lacks its end marker (PNG `IEND`, JPEG EOI),
+  else `"... (corrupt data)"`.
 
 Example:
 
 ```
-python -m apps.captioning.export --run_dir runs/captioning
+python -m apps.captioning.export --run_dir runs/captioning --num_beams 3
 ```
 """
 
-import argparse
+import dataclasses
 import math
+import pathlib
 
 import keras
 
 from apps.captioning import decoding
+from apps.captioning.config import APP
+from apps.captioning.image_bytes import make_image_fn
 from apps.captioning.model import attention_model
+from apps.framework import BaseExportConfig
+from apps.framework import Restored
+from apps.framework import config_parser
+from apps.framework import run_export
+from apps.framework.flags import require_positive_integers
+from datasets.tokenizers import GraphTokenizer
 from saved_models.export import export_versioned, require_tensorflow_backend
 
-MAX_PIXELS = 16_000_000  # 4000 x 4000; larger images are refused
-MAX_BYTES = 64 * 2 ** 20  # longer request strings are refused unread
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-JPEG_MAGIC = b"\xff\xd8\xff"
+MAX_IMAGES = 64
+MAX_IMAGE_BYTES = 64 * 2 ** 20
+MAX_IMAGE_PIXELS = 16_000_000
+MAX_REQUEST_PIXELS = 32_000_000
+DEFAULT_NUM_BEAMS = 3
 
 
-def _header_check(image_bytes):
-    """`(error, ok)` for one encoded image, reading only its header."""
+def make_serving_fns(model, graph_tokenizer, image_size, max_words,
+                     num_beams):
+    """The functions behind `serving_default` and `attend`.
+
+    Args:
+        model: the trained captioner.
+        graph_tokenizer: `datasets.tokenizers.GraphTokenizer` of the run's
+            tokenizer (its tables tracked by the archive).
+        image_size: int, the model's input side.
+        max_words: int, most words per caption.
+        num_beams: int, beam width (1 = greedy).
+
+    Returns:
+        `(serve, attend)`, functions of a string tensor `(batch,)`.
+    """
     import tensorflow as tf
 
-    length = tf.strings.length(image_bytes)
-    head = tf.strings.substr(
-        tf.strings.join([image_bytes, tf.constant(b"\0" * 24)]), 0, 24
-    )
-    is_png = tf.equal(tf.strings.substr(head, 0, 8), PNG_MAGIC)
-    is_jpeg = tf.equal(tf.strings.substr(head, 0, 3), JPEG_MAGIC)
-    ihdr = tf.cast(tf.io.decode_raw(tf.strings.substr(head, 16, 8), tf.uint8),
-                   tf.int64)  # big-endian width, height
-    png_w = ihdr[0] * 2 ** 24 + ihdr[1] * 2 ** 16 + ihdr[2] * 2 ** 8 + ihdr[3]
-    png_h = ihdr[4] * 2 ** 24 + ihdr[5] * 2 ** 16 + ihdr[6] * 2 ** 8 + ihdr[7]
-
-    def jpeg_pixels():
-        shape = tf.cast(tf.io.extract_jpeg_shape(image_bytes), tf.int64)
-        return shape[0] * shape[1]
-
-    pixels = tf.cond(
-        is_jpeg, jpeg_pixels,
-        lambda: tf.where(is_png, png_w * png_h, tf.constant(0, tf.int64)),
-    )
-    error = tf.case(
-        [
-            (tf.equal(length, 0), lambda: tf.constant("empty image")),
-            (length > MAX_BYTES,
-             lambda: tf.constant(f"image longer than {MAX_BYTES} bytes")),
-            (tf.logical_not(tf.logical_or(is_png, is_jpeg)),
-             lambda: tf.constant("not a JPEG or PNG image")),
-            (tf.logical_or(pixels > MAX_PIXELS, pixels < 1),
-             lambda: tf.strings.join([
-                 "image too large or empty: ",
-                 tf.strings.as_string(pixels),
-                 f" pixels; at most {MAX_PIXELS}"])),
-        ],
-        default=lambda: tf.constant(""),
-    )
-    return error
-
-
-def make_image_fn(image_size: int):
-    """`images (batch,) string -> (float (batch, s, s, 3), errors (batch,))`."""
-    import tensorflow as tf
-
-    def prepare(image_bytes):
-        error = _header_check(image_bytes)
-
-        def decode():
-            image = tf.io.decode_image(
-                image_bytes, channels=3, expand_animations=False
-            )
-            image = tf.image.resize(tf.cast(image, tf.float32),
-                                    (image_size, image_size))
-            return tf.round(image) / 255.0
-
-        image = tf.cond(
-            tf.equal(error, ""), decode,
-            lambda: tf.zeros((image_size, image_size, 3)),
-        )
-        image.set_shape((image_size, image_size, 3))
-        return image, error
-
-    def images_fn(images):
-        images = tf.reshape(images, [-1])
-        return tf.map_fn(
-            prepare, images,
-            fn_output_signature=(
-                tf.TensorSpec((image_size, image_size, 3), tf.float32),
-                tf.TensorSpec((), tf.string),
-            ),
-        )
-
-    return images_fn
-
-
-def make_serving_fns(model, vocabulary, image_size, max_words, num_beams):
-    """The functions behind `serving_default` and `attend`."""
-    import tensorflow as tf
-
-    images_fn = make_image_fn(image_size)
+    images_fn = make_image_fn(image_size, MAX_IMAGES, MAX_IMAGE_BYTES,
+                              MAX_IMAGE_PIXELS, MAX_REQUEST_PIXELS)
+    tokenizer = graph_tokenizer.tokenizer
     attention = attention_model(model)
-    words = tf.constant(vocabulary)
-    start_id, end_id = vocabulary.index("<start>"), vocabulary.index("<end>")
-    sampler = decoding.make_sampler(num_beams)
+    words = tf.constant(tokenizer.vocabulary)
+    decoder = decoding.make_decoder(model, tokenizer, max_words, num_beams)
     grid = math.isqrt(model.get_layer("encoder").output.shape[1])
+
+    def padded(tensor):
+        # An empty batch gets one blank row: some CPU kernels mishandle 0.
+        blank = tf.zeros(
+            tf.concat([[tf.maximum(1 - tf.shape(tensor)[0], 0)],
+                       tf.shape(tensor)[1:]], axis=0), tensor.dtype)
+        return tf.concat([tensor, blank], axis=0)
 
     def run(images):
         pixels, errors = images_fn(images)
         batch = tf.shape(pixels)[0]
-        # An empty batch gets one blank row: some CPU kernels mishandle 0.
-        blank = tf.zeros((tf.maximum(1 - batch, 0), image_size,
-                          image_size, 3))
-        pixels = tf.concat([pixels, blank], axis=0)
-        tokens = decoding.decode(
-            model, pixels, max_words + 1, start_id, end_id, sampler
-        )[:batch]  # (batch, max_words + 2)
-        pixels = pixels[:batch]
-        generated = tokens[:, 1:]
-        before_end = tf.equal(
-            tf.cumsum(tf.cast(tf.equal(generated, end_id), tf.int32),
-                      axis=1, exclusive=True), 0)
-        kept = before_end & tf.not_equal(generated, 0)
-        text = tf.where(kept, tf.gather(words, generated), "")
-        failed = tf.not_equal(errors, "")
-        text = tf.where(failed[:, None], "", text)
-        return pixels, tokens, text, errors, failed
+        tokens = decoding.decode(model, decoder, padded(pixels))[:batch]
+        failed = tf.not_equal(errors, "")  # (batch,)
+        return pixels, tokens, errors, failed
 
     def serve(images):
-        _, _, text, errors, _ = run(images)
-        speech = tf.where(
-            tf.logical_or(tf.equal(text, "<end>"), tf.equal(text, "")),
-            "", text)
-        caption = tf.strings.strip(tf.strings.regex_replace(
-            tf.strings.reduce_join(speech, axis=1, separator=" "), " +", " "))
-        return {"caption": caption, "error": errors}
+        _, tokens, errors, failed = run(images)
+        captions = graph_tokenizer.detokenize(tokens)
+        return {"caption": tf.where(failed, "", captions), "error": errors}
 
     def attend(images):
-        pixels, tokens, text, errors, failed = run(images)
+        pixels, tokens, errors, failed = run(images)
         batch = tf.shape(pixels)[0]
-        pad = tf.maximum(1 - batch, 0)  # as in `run`: never score 0 rows
+        generated = tokens[:, 1:]  # (batch, max_words + 1)
+        # Each generated token up to and with `<end>`, then "".
+        before_end = tf.equal(tf.cumsum(
+            tf.cast(tf.equal(generated, tokenizer.end_id), tf.int32),
+            axis=1, exclusive=True), 0)
+        kept = before_end & tf.not_equal(generated, tokenizer.pad_id)
+        kept &= ~failed[:, None]
+        text = tf.where(kept, tf.gather(words, generated), "")
         _, alignments = decoding.score(
-            attention,
-            tf.concat([pixels, tf.zeros((pad, image_size, image_size, 3))],
-                      axis=0),
-            tf.concat([tokens, tf.zeros((pad, max_words + 2), tf.int32)],
-                      axis=0),
-        )
-        alignments = alignments[:batch]
-        maps = tf.reshape(alignments, (tf.shape(alignments)[0],
-                                       tf.shape(alignments)[1], grid, grid))
+            attention, padded(pixels), padded(tokens))
+        alignments = alignments[:batch]  # (batch, max_words + 1, L)
+        maps = tf.reshape(alignments, (batch, max_words + 1, grid, grid))
         maps = tf.where(failed[:, None, None, None], 0.0, maps)
         return {"tokens": text, "attention": maps, "error": errors}
 
     return serve, attend
 
 
-def export_model(model, vocabulary, model_config, max_words, model_dir,
-                 num_beams: int = 3, version=None):
-    """Exports `serving_default` and `attend` to `<model_dir>/<version>/`.
+def build_archive(model, tokenizer, image_size, max_words,
+                  num_beams=DEFAULT_NUM_BEAMS):
+    """An `ExportArchive` with the `serving_default` and `attend` signatures.
 
     Args:
         model: the trained captioner.
-        vocabulary: list of str, the run's vocabulary.
-        model_config: its `ModelConfig`.
+        tokenizer: the run's `datasets.tokenizers.Tokenizer`.
+        image_size: int, the model's input side.
         max_words: int, most words per caption.
-        model_dir: e.g. `"saved_models/captioning"`.
-        num_beams: int, beam width of the serving decoder (1 = greedy).
-            Defaults to `3`.
-        version: int or `None` for the next free version.
+        num_beams: int, beam width in the graph (1 = greedy).
+            Defaults to `DEFAULT_NUM_BEAMS`.
 
     Returns:
-        `pathlib.Path` of the new version folder.
+        `keras.export.ExportArchive`, ready for `write_out`.
+    """
+    import tensorflow as tf
+
+    require_tensorflow_backend()
+    graph_tokenizer = GraphTokenizer(tokenizer)
+    serve, attend = make_serving_fns(
+        model, graph_tokenizer, image_size, max_words, num_beams)
+    spec = [tf.TensorSpec([None], tf.string, name="images")]
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.track(graph_tokenizer.tables)
+    archive.add_endpoint("serving_default", serve, input_signature=spec)
+    archive.add_endpoint("attend", attend, input_signature=spec)
+    return archive
+
+
+def export_restored(
+    restored: Restored,
+    model_dir: str = "saved_models/captioning",
+    version: int | None = None,
+    num_beams: int = DEFAULT_NUM_BEAMS,
+) -> pathlib.Path:
+    """Exports a restored run to `<model_dir>/<version>/` with a warm-up.
+
+    Args:
+        restored: the run from `apps.framework.restore`.
+        model_dir: str, the model's folder. Defaults to
+            `"saved_models/captioning"`.
+        version: int or `None` for the next free one. Defaults to `None`.
+        num_beams: int, beam width of the serving decoder (1 = greedy).
+            Defaults to `DEFAULT_NUM_BEAMS`.
+
+    Returns:
+        `pathlib.Path` of the version folder.
+
+    Raises:
+        RuntimeError: "export needs KERAS_BACKEND=tensorflow" off TensorFlow.
     """
     require_tensorflow_backend()
     import tensorflow as tf
 
-    serve, attend = make_serving_fns(
-        model, vocabulary, model_config.image_size, max_words, num_beams
+    size = restored.model_config.image_size
+    archive = build_archive(
+        restored.model, restored.assets["tokenizer"], size,
+        restored.train_config.max_words, num_beams,
     )
-    spec = [tf.TensorSpec([None], tf.string, name="images")]
-    archive = keras.export.ExportArchive()
-    archive.track(model)
-    archive.add_endpoint("serving_default", serve, input_signature=spec)
-    archive.add_endpoint("attend", attend, input_signature=spec)
     warmup_png = tf.io.encode_png(
-        tf.fill((model_config.image_size, model_config.image_size, 3),
-                tf.constant(128, tf.uint8))).numpy()
+        tf.fill((size, size, 3), tf.constant(128, tf.uint8))).numpy()
     return export_versioned(
         archive, model_dir, version,
         warmup_requests=[{"images": [warmup_png]}],
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+@dataclasses.dataclass(frozen=True)
+class ExportConfig(BaseExportConfig):
+    """What to export.
+
+    Args:
+        run_dir: str, the training run to export. Defaults to
+            `"runs/captioning"`.
+        model_dir: str, folder of versioned exports. Defaults to
+            `"saved_models/captioning"`.
+        num_beams: int, beam width of the serving decoder, 1 for greedy.
+            Defaults to `DEFAULT_NUM_BEAMS`.
+    """
+
+    run_dir: str = "runs/captioning"
+    model_dir: str = "saved_models/captioning"
+    num_beams: int = DEFAULT_NUM_BEAMS
+
+    def __post_init__(self):
+        super().__post_init__()
+        require_positive_integers(self, "num_beams")
+
+
+def build_parser():
     """The command line of `python -m apps.captioning.export`."""
-    parser = argparse.ArgumentParser(
-        prog="python -m apps.captioning.export",
-        description="Export a trained captioner as a versioned SavedModel "
-        "(image bytes -> caption; `attend` adds attention maps).",
+    return config_parser(
+        APP.command("export"),
+        "Export a trained captioner as a versioned SavedModel (image bytes "
+        "-> caption; `attend` adds attention maps; needs "
+        "KERAS_BACKEND=tensorflow).",
+        ExportConfig,
     )
-    parser.add_argument("--run_dir", default="runs/captioning",
-                        help="training run to export (default: %(default)s)")
-    parser.add_argument("--model_dir", default="saved_models/captioning",
-                        help="versioned export folder (default: %(default)s)")
-    parser.add_argument("--num_beams", type=int, default=3,
-                        help="beam width in the graph, 1 = greedy "
-                        "(default: %(default)s)")
-    parser.add_argument("--version", type=int, default=None,
-                        help="version number (default: next free)")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="random seed (default: %(default)s)")
-    return parser
 
 
 def main(argv=None) -> None:
     """Parses the command line and exports."""
-    args = build_parser().parse_args(argv)
-    require_tensorflow_backend()
-    keras.utils.set_random_seed(args.seed)
-    from apps.captioning.train import restore_model
-
-    model, vocabulary, model_config, train_config = restore_model(args.run_dir)
-    path = export_model(model, vocabulary, model_config,
-                        train_config.max_words, args.model_dir,
-                        args.num_beams, args.version)
-    print(f"Exported {path}")
+    run_export(APP, build_parser(), argv, ExportConfig)
 
 
 if __name__ == "__main__":

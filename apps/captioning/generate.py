@@ -9,49 +9,47 @@ python -m apps.captioning.generate --run_dir runs/captioning --shapes 4
 ```
 """
 
-import argparse
+import dataclasses
 import math
 import os
 
-import keras
 import numpy as np
 
-from apps.captioning import data, decoding
-from apps.captioning.model import attention_model
+from apps.captioning import data
+from apps.captioning.config import APP
+from apps.captioning.decoding import caption_images, generated_words
+from apps.framework import BaseRunConfig
+from apps.framework import cli_errors
+from apps.framework import config_parser
+from apps.framework import parse_configs
+from apps.framework import restore
+from apps.framework import seed_everything
+from apps.framework.flags import require_non_negative
+from apps.framework.flags import require_positive_integers
 
 
 def load_images(paths: list[os.PathLike], image_size: int) -> np.ndarray:
-    """Reads JPEG/PNG files into float32 `(n, size, size, 3)` in [0, 1]."""
+    """Reads JPEG/PNG files into float32 `(n, size, size, 3)` in [0, 1].
+
+    Raises:
+        ValueError: naming a file that is not a decodable JPEG or PNG.
+    """
+    import tensorflow as tf
+
     from datasets.captions import decode_image
 
     decoded = []
     for path in paths:
         with open(path, "rb") as handle:
-            decoded.append(np.asarray(decode_image(handle.read(),
-                                                       image_size)))
+            encoded = handle.read()
+        try:
+            decoded.append(np.asarray(decode_image(encoded, image_size)))
+        except tf.errors.InvalidArgumentError:
+            raise ValueError(
+                f"Received {str(path)!r}, which is not a decodable JPEG or "
+                "PNG image (empty, truncated or corrupt); pass image files."
+            ) from None
     return np.stack(decoded).astype("float32") / 255.0
-
-
-def caption_images(model, vocabulary, images, max_words: int,
-                   num_beams: int = 1):
-    """Captions a batch of images.
-
-    Returns:
-        `(captions list[str], tokens int (n, max_words + 2), log_probs (n,),
-        alignments (n, max_words + 1, L))`.
-    """
-    tokens = decoding.decode(
-        model, images, max_words + 1, vocabulary.index(data.START),
-        vocabulary.index(data.END), decoding.make_sampler(num_beams),
-    )
-    tokens = keras.ops.convert_to_numpy(tokens)
-    log_probs, alignments = decoding.score(
-        attention_model(model), images, tokens
-    )
-    captions = [data.decode_tokens(row, vocabulary) for row in tokens]
-    return (captions, tokens,
-            keras.ops.convert_to_numpy(keras.ops.sum(log_probs, axis=1)),
-            keras.ops.convert_to_numpy(alignments))
 
 
 def plot_attention(image, words: list[str], alignments, path) -> None:
@@ -59,7 +57,8 @@ def plot_attention(image, words: list[str], alignments, path) -> None:
 
     Args:
         image: float `(size, size, 3)` in [0, 1].
-        words: the generated words (with `<end>` if generated).
+        words: the generated words (with `<end>` if generated), as
+            `decoding.generated_words` lists them.
         alignments: `(>= len(words), L)` attention weights, `L` a square.
         path: PNG file to write.
     """
@@ -69,7 +68,7 @@ def plot_attention(image, words: list[str], alignments, path) -> None:
     import matplotlib.pyplot as plt
 
     grid = math.isqrt(alignments.shape[-1])
-    words = list(words)[: len(alignments)]  # no <end> after max_words
+    words = list(words)
     columns = min(6, len(words) + 1)
     rows = -(-(len(words) + 1) // columns)
     figure, axes = plt.subplots(rows, columns,
@@ -94,61 +93,97 @@ def plot_attention(image, words: list[str], alignments, path) -> None:
     plt.close(figure)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The command line of `python -m apps.captioning.generate`."""
-    parser = argparse.ArgumentParser(
-        prog="python -m apps.captioning.generate",
-        description="Caption images with a trained captioner.",
+@dataclasses.dataclass(frozen=True)
+class GenerateConfig(BaseRunConfig):
+    """What to caption.
+
+    Args:
+        images: tuple of str, JPEG or PNG files to caption. Defaults to
+            `()`.
+        run_dir: str, training run to load. Defaults to
+            `"runs/captioning"`.
+        shapes: int, also caption this many fresh procedural scenes,
+            printing their true captions. Defaults to `0`.
+        num_beams: int, 1 decodes greedily, more runs a beam search of that
+            width. Defaults to `1`.
+        attention_plot: str, PNG file of the first image's attention per
+            word; empty for none. Defaults to `""`.
+    """
+
+    images: tuple[str, ...] = dataclasses.field(
+        default=(), metadata={"positional": True}
     )
-    parser.add_argument("images", nargs="*", help="JPEG or PNG files")
-    parser.add_argument("--run_dir", default="runs/captioning",
-                        help="training run (default: %(default)s)")
-    parser.add_argument("--shapes", type=int, default=0,
-                        help="also caption this many fresh procedural "
-                        "scenes, printing their true captions (default: 0)")
-    parser.add_argument("--num_beams", type=int, default=1,
-                        help="1 = greedy, else beam width (default: 1)")
-    parser.add_argument("--attention_plot", default="",
-                        help="PNG of the first image's attention per word")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="random seed (default: %(default)s)")
-    return parser
+    run_dir: str = "runs/captioning"
+    shapes: int = 0
+    num_beams: int = 1
+    attention_plot: str = ""
+
+    def __post_init__(self):
+        super().__post_init__()
+        require_non_negative(self, "shapes")
+        require_positive_integers(self, "num_beams")
+        if not self.images and not self.shapes:
+            raise ValueError(
+                "Received no images and `shapes=0`; pass image files or "
+                "--shapes N."
+            )
+
+
+def generate(config: GenerateConfig) -> list[tuple[str, str, float, str]]:
+    """Captions the configured files and fresh scenes; plots the attention.
+
+    Args:
+        config: `GenerateConfig`.
+
+    Returns:
+        list of `(name, caption, log-probability, true caption or "")`.
+    """
+    restored = restore(APP, config.run_dir)
+    model, tokenizer = restored.model, restored.assets["tokenizer"]
+    size = restored.model_config.image_size
+    names, batches, truths = [], [], []
+    if config.images:
+        batches.append(load_images(config.images, size))
+        names += list(config.images)
+        truths += [""] * len(config.images)
+    if config.shapes:
+        images, captions = data.shapes_batch(
+            config.seed, (2,), config.shapes, size)
+        batches.append(images)
+        names += [f"shapes[{i}]" for i in range(config.shapes)]
+        truths += captions
+    images = np.concatenate(batches)
+    captions, tokens, log_probs, alignments = caption_images(
+        model, tokenizer, images, restored.train_config.max_words,
+        config.num_beams)
+    if config.attention_plot:
+        plot_attention(images[0], generated_words(tokens[0], tokenizer),
+                       alignments[0], config.attention_plot)
+    return [(name, caption, float(lp), truth) for name, caption, lp, truth
+            in zip(names, captions, log_probs, truths)]
+
+
+def build_parser():
+    """The command line of `python -m apps.captioning.generate`."""
+    return config_parser(
+        APP.command("generate"),
+        "Caption images with a trained captioner.",
+        GenerateConfig,
+    )
 
 
 def main(argv=None) -> None:
     """Parses the command line and prints one caption per image."""
-    args = build_parser().parse_args(argv)
-    if not args.images and not args.shapes:
-        raise SystemExit("Pass image files or --shapes N.")
-    if args.num_beams < 1:
-        raise SystemExit(
-            f"Received `--num_beams {args.num_beams}`; expected >= 1.")
-    keras.utils.set_random_seed(args.seed)
-    from apps.captioning.train import restore_model
-
-    model, vocabulary, model_config, train_config = restore_model(args.run_dir)
-    size = model_config.image_size
-    names, batches, truths = [], [], []
-    if args.images:
-        batches.append(load_images(args.images, size))
-        names += list(args.images)
-        truths += [""] * len(args.images)
-    if args.shapes:
-        images, captions = data.shapes_batch(
-            args.seed, (2,), args.shapes, size)
-        batches.append(images)
-        names += [f"shapes[{i}]" for i in range(args.shapes)]
-        truths += captions
-    images = np.concatenate(batches)
-    captions, _, log_probs, alignments = caption_images(
-        model, vocabulary, images, train_config.max_words, args.num_beams)
-    for name, caption, truth, lp in zip(names, captions, truths, log_probs):
+    parser = build_parser()
+    with cli_errors(parser.prog):
+        (config,) = parse_configs(parser, argv, GenerateConfig)
+        seed_everything(config.seed)
+        results = generate(config)
+    for name, caption, log_prob, truth in results:
         extra = f"   (true: {truth})" if truth else ""
-        print(f"{name}\t{caption}\tlog p = {lp:.2f}{extra}")
-    if args.attention_plot:
-        words = captions[0].split() + [data.END]
-        plot_attention(images[0], words, alignments[0], args.attention_plot)
-        print(f"Wrote {args.attention_plot}")
+        print(f"{name}\t{caption}\tlog p = {log_prob:.2f}{extra}")
+    if config.attention_plot:
+        print(f"Wrote {config.attention_plot}")
 
 
 if __name__ == "__main__":

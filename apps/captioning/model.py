@@ -53,8 +53,8 @@ class ModelConfig:
             from-scratch CNN. Defaults to `""`.
         backbone_weights: str, local ImageNet weights file of the backbone
             (`"imagenet"` downloads); empty for random. Defaults to `""`.
-        fine_tune_backbone: int, 1 trains the backbone, 0 freezes it.
-            Defaults to `0`.
+        fine_tune_backbone: bool, trains the backbone when true, freezes
+            it when false. Defaults to `False`.
     """
 
     image_size: int = 48  # side of the square input image
@@ -68,7 +68,7 @@ class ModelConfig:
     attention_penalty: float = 0.5  # lambda of the doubly stochastic term
     backbone: str = ""  # keras.applications class name; "" = scratch CNN
     backbone_weights: str = ""  # local weights file, "imagenet" or ""
-    fine_tune_backbone: int = 0  # 1 trains the backbone
+    fine_tune_backbone: bool = False  # train the backbone too
 
     def __post_init__(self):
         for name in ("image_size", "encoder_width", "encoder_blocks",
@@ -271,16 +271,16 @@ def token_accuracy(y_true, y_pred):
     return ops.sum(hit * valid) / ops.maximum(ops.sum(valid), 1.0)
 
 
-def compile_model(model: keras.Model, learning_rate) -> None:
-    """Adam with gradient clipping, masked cross-entropy, token accuracy.
+def compile_model(model: keras.Model, optimizer) -> None:
+    """Compiles with masked cross-entropy and the token accuracy metric.
 
     Args:
         model: the captioner of `build_model`.
-        learning_rate: float or a
-            `keras.optimizers.schedules.LearningRateSchedule`.
+        optimizer: a `keras.optimizers.Optimizer` (see
+            `apps.framework.make_optimizer`).
     """
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate, clipnorm=5.0),
+        optimizer=optimizer,
         loss=caption_loss,
         metrics=[keras.metrics.MeanMetricWrapper(
             token_accuracy, name="token_accuracy")],

@@ -1,7 +1,7 @@
 """Token streams and training windows for the language models.
 
 A corpus (`datasets.text.TextCorpus`) becomes one int32 id stream per split,
-each starting with the start token (`tokenizer.start_token`). Training reads
+each starting with the start token (`Tokenizer.start_id`). Training reads
 it in one of two layouts:
 
 - random windows (nanoGPT): `inputs[i] = ids[s_i : s_i + T]`,
@@ -15,24 +15,76 @@ it in one of two layouts:
 Evaluation uses non-overlapping windows (`eval_windows`): the benchmark
 protocol scores every `T = 64` character window of the validation split from
 a zero state.
+
+The run directory keeps the tokenizer in `VOCABULARY_FILE`, written by the
+first `train` of a run (`prepare_tokenizer`) and read by every later command
+(`load_tokenizer`).
 """
+
+import pathlib
 
 import numpy as np
 
-from apps.language_model.tokenizer import Tokenizer, split_tokens, start_token
-from datasets.text import TextCorpus
-from datasets.vocabulary import build_vocabulary
+from datasets import files
+from datasets.text import TextCorpus, load_corpus
+from datasets.tokenizers import Tokenizer
+from datasets.vocabulary import VOCABULARY_FIX
+from datasets.vocabulary import build_tokenizer
+from datasets.vocabulary import load_tokenizer as load_tokenizer_file
+from datasets.vocabulary import save_tokenizer
+
+VOCABULARY_FILE = "vocabulary.json"
 
 
-def corpus_vocabulary(
-    corpus: TextCorpus, max_size: int | None = None
-) -> list[str]:
-    """The vocabulary of the training split (plus the start token)."""
-    tokens = split_tokens(corpus.train, corpus.level)
-    vocabulary = build_vocabulary(tokens, max_size=max_size)
-    if start_token(corpus.level) not in vocabulary:
-        vocabulary.append(start_token(corpus.level))
-    return vocabulary
+def load_train_corpus(train_config) -> TextCorpus:
+    """The corpus a `TrainConfig` names (files from `data_dir`, else download)."""
+    return load_corpus(
+        train_config.dataset, train_config.data_dir or None,
+        script=train_config.script, poems=train_config.poems,
+    )
+
+
+def prepare_tokenizer(
+    run_dir, corpus: TextCorpus, max_vocabulary: int = 0
+) -> Tokenizer:
+    """Writes the run's tokenizer on its first `train`; reads it on a resume.
+
+    Args:
+        run_dir: the run directory.
+        corpus: the training corpus; its training split builds the
+            vocabulary at the corpus's level, the start token (the line
+            break) among the special tokens.
+        max_vocabulary: int, most entries; `0` keeps all. Defaults to `0`.
+
+    Returns:
+        The run's `datasets.tokenizers.Tokenizer`.
+    """
+    path = pathlib.Path(run_dir) / VOCABULARY_FILE
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_tokenizer(path, build_tokenizer(
+            corpus.train, corpus.level, max_size=max_vocabulary or None))
+    return load_tokenizer(run_dir, corpus.level)
+
+
+def load_tokenizer(run_dir, legacy_level: str) -> Tokenizer:
+    """The run's tokenizer from its `VOCABULARY_FILE`.
+
+    The file records the tokenizer's level; `legacy_level` is used only for
+    a vocabulary file of an older run, a bare JSON list without it.
+
+    Args:
+        run_dir: the run directory.
+        legacy_level: str, `"char"` or `"word"`, the level of a bare-list
+            vocabulary file.
+
+    Raises:
+        FileNotFoundError: if the run has no vocabulary file yet.
+        ValueError: if the file is corrupt (the message names it).
+    """
+    path = pathlib.Path(run_dir) / VOCABULARY_FILE
+    bare_list = isinstance(files.read_json(path, VOCABULARY_FIX), list)
+    return load_tokenizer_file(path, legacy_level if bare_list else None)
 
 
 def encode_split(tokenizer: Tokenizer, text: str) -> np.ndarray:

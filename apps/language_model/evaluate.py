@@ -28,8 +28,19 @@ import math
 
 import keras
 import numpy as np
+import pandas
 
+from apps.framework import BaseRunConfig
+from apps.framework import Restored
+from apps.framework import cli_errors
+from apps.framework import config_parser
+from apps.framework import parse_configs
+from apps.framework import restore
+from apps.framework import seed_everything
+from apps.framework.flags import require_choice
+from apps.framework.flags import require_positive_integers
 from apps.language_model import data
+from apps.language_model.config import APP
 from apps.language_model.model import build_model
 
 
@@ -68,75 +79,96 @@ def stream_loss(model: keras.Model, model_config, ids: np.ndarray,
     return total / count
 
 
-def evaluate(run_dir: str, split: str = "validation", data_dir: str = "",
+SPLITS = ("train", "validation", "test")
+
+
+def evaluate(restored: Restored, split: str = "test", data_dir: str = "",
              window: int = 64, streams: int = 8) -> dict:
-    """Rebuilds the model from `run_dir` and scores one split.
+    """Scores the restored model on one split of its corpus.
+
+    Args:
+        restored: the run from `apps.framework.restore`.
+        split: str, one of `SPLITS`. Defaults to `"test"`.
+        data_dir: str, the dataset folder; `""` uses the run's.
+            Defaults to `""`.
+        window: int, tokens per window of the window protocol.
+            Defaults to `64`.
+        streams: int, rows of the full-context protocol. Defaults to `8`.
 
     Returns:
         dict with `split`, `tokens`, `window_loss`, `stream_loss`,
         `bits_per_token`, `perplexity` (the last two from `window_loss`).
     """
-    from apps.language_model.train import load_train_corpus, restore_model
-
-    model, tokenizer, model_config, train_config = restore_model(run_dir)
+    train_config = restored.train_config
     if data_dir:
         train_config = dataclasses.replace(train_config, data_dir=data_dir)
-    corpus = load_train_corpus(train_config)
+    corpus = data.load_train_corpus(train_config)
     text = {"train": corpus.train, "validation": corpus.validation,
-            "test": corpus.test or corpus.validation}.get(split)
-    if text is None:
-        raise ValueError(
-            f"Received `split={split!r}`; expected train, validation or test."
-        )
-    ids = tokenizer.encode(text)
-    loss = window_loss(model, ids, window)
+            "test": corpus.test or corpus.validation}[split]
+    ids = restored.assets["tokenizer"].encode(text)
+    loss = window_loss(restored.model, ids, window)
     return {
         "split": split,
         "tokens": int(len(ids)),
         "window_loss": loss,
-        "stream_loss": stream_loss(model, model_config, ids, streams),
+        "stream_loss": stream_loss(
+            restored.model, restored.model_config, ids, streams),
         "bits_per_token": loss / math.log(2),
         "perplexity": math.exp(loss),
     }
 
 
+@dataclasses.dataclass(frozen=True)
+class EvaluateConfig(BaseRunConfig):
+    """What to score.
+
+    Args:
+        run_dir: str, training run to load.
+            Defaults to `"runs/language_model"`.
+        split: str, `"train"`, `"validation"` or `"test"` (tinyshakespeare
+            has no test split: `test` scores validation). Defaults to
+            `"test"`.
+        data_dir: str, dataset folder; `""` uses the run's. Defaults to
+            `""`.
+        window: int, tokens per window of the window protocol.
+            Defaults to `64`.
+        streams: int, rows of the full-context protocol. Defaults to `8`.
+    """
+
+    run_dir: str = "runs/language_model"
+    split: str = "test"
+    data_dir: str = ""
+    window: int = 64
+    streams: int = 8
+
+    def __post_init__(self):
+        super().__post_init__()
+        require_choice(self, "split", SPLITS)
+        require_positive_integers(self, ("window", "streams"))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line of `python -m apps.language_model.evaluate`."""
-    parser = argparse.ArgumentParser(
-        prog="python -m apps.language_model.evaluate",
-        description="Loss (nats/token), bits per token and perplexity of a "
-        "trained language model on a split.",
+    return config_parser(
+        APP.command("evaluate"),
+        "Loss (nats/token), bits per token and perplexity of a trained "
+        "language model on a split.",
+        EvaluateConfig,
     )
-    parser.add_argument("--run_dir", default="runs/language_model",
-                        help="training run to load "
-                        "(default: 'runs/language_model')")
-    parser.add_argument("--split", default="test",
-                        choices=("train", "validation", "test"),
-                        help="split to score (default: 'test')")
-    parser.add_argument("--data_dir", default="",
-                        help="dataset folder (default: the run's)")
-    parser.add_argument("--window", type=int, default=64,
-                        help="tokens per window of the window protocol "
-                        "(default: 64)")
-    parser.add_argument("--streams", type=int, default=8,
-                        help="rows of the full-context protocol (default: 8)")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="random seed (default: 0)")
-    return parser
 
 
 def main(argv=None) -> None:
-    """Parses the command line and prints the scores."""
-    args = build_parser().parse_args(argv)
-    keras.utils.set_random_seed(args.seed)
-    try:
-        result = evaluate(args.run_dir, args.split, args.data_dir,
-                          args.window, args.streams)
-    except (ValueError, FileNotFoundError) as error:
-        raise SystemExit(str(error)) from None
-    for key, value in result.items():
-        print(f"{key:>15}: {value:.4f}" if isinstance(value, float)
-              else f"{key:>15}: {value}")
+    """Parses the command line and prints the scores as a table."""
+    parser = build_parser()
+    with cli_errors(parser.prog):
+        (config,) = parse_configs(parser, argv, EvaluateConfig)
+        seed_everything(config.seed)
+        result = evaluate(
+            restore(APP, config.run_dir), config.split, config.data_dir,
+            config.window, config.streams,
+        )
+    table = pandas.DataFrame([result])
+    print(table.to_string(index=False, float_format="{:.4f}".format))
 
 
 if __name__ == "__main__":

@@ -14,14 +14,14 @@ import numpy as np
 from keras import ops
 
 from apps.language_model.model import initial_states, make_step_fn
-from apps.language_model.sampling import NEG_INF, ban_tokens, generate_ids
+from apps.language_model.sampling import generate_ids
 from datasets.tang_poetry import COMMA
 from datasets.tang_poetry import LINE_COUNTS
 from datasets.tang_poetry import LINE_LENGTHS
 from datasets.tang_poetry import PUNCTUATION
 from datasets.tang_poetry import STOPS
 from datasets.tang_poetry import check_poem
-from rnn_layers import RandomSampler, recurrent_next
+from rnn_layers import NEG_INF, RandomSampler, ban_tokens, recurrent_next
 
 
 def pass_rate(poems: list[str], **kwargs) -> float:
@@ -91,8 +91,7 @@ def acrostic_poem(model, tokenizer, heads: str, line_length: int = 5,
     ids, forced = acrostic_layout(heads, line_length, tokenizer)
     buffer = np.concatenate([[tokenizer.start_id], ids])[None]  # (1, L)
     mask = np.concatenate([[True], forced])[None]
-    step = ban_tokens(recurrent_next(make_step_fn(model)),
-                      banned_ids(tokenizer), tokenizer.vocabulary_size)
+    step = ban_tokens(recurrent_next(make_step_fn(model)), banned_ids(tokenizer))
     sampler = sampler or RandomSampler(temperature=temperature)
     tokens = sampler(step, buffer.astype("int32"), initial_states(model, 1),
                      index=1, mask=mask, seed=seed)
@@ -141,7 +140,7 @@ def end_after_lines(tokenizer, num_lines: int):
 
 def sample_poems(model, tokenizer, count: int, max_chars: int = 80,
                  sampler="top_p", seed: int = 0,
-                 num_lines: int | None = None) -> list[str]:
+                 num_lines: int | None = None, **sampling) -> list[str]:
     """Samples `count` poems, each ending at its line break.
 
     Every row starts from the start token (a new line in the corpus, one
@@ -153,10 +152,12 @@ def sample_poems(model, tokenizer, count: int, max_chars: int = 80,
         count: int, poems to write.
         max_chars: int, most characters per poem. Defaults to `80`.
         sampler: a sampler name or `Sampler`. Defaults to `"top_p"`.
-        seed: int. Defaults to `0`.
+        seed: int; poem `i` draws with seed `seed + i`. Defaults to `0`.
         num_lines: `None` lets the model end each poem where it likes
             (free sampling); 4 or 8 ends it after that many lines
             (`end_after_lines`). Defaults to `None`.
+        **sampling: `temperature`, `top_k`, `top_p` overriding the
+            sampler's (see `sampling.generate_ids`).
 
     Returns:
         list of str poems without the line break; check them with
@@ -166,9 +167,11 @@ def sample_poems(model, tokenizer, count: int, max_chars: int = 80,
     prompts = np.zeros((count, 1), "int32")
     new_ids = generate_ids(
         model, prompts, np.zeros(count, "int32"), tokenizer.start_id,
-        max_chars, sampler=sampler, seed=seed,
+        max_chars, sampler=sampler,
+        # All poems share the empty prompt: one seed each keeps them apart.
+        seed=np.arange(seed, seed + count, dtype="int32"),
         end_token_id=tokenizer.start_id, banned_ids=tokenizer.unsampled_ids,
-        constrain=constrain,
+        constrain=constrain, **sampling,
     )
     return [tokenizer.decode(row).split("\n")[0]
             for row in ops.convert_to_numpy(new_ids)]

@@ -7,83 +7,21 @@ is sampled. Row `i`'s continuation is the `max_new_tokens` positions after
 its own prompt (`continuation_ids`). The recurrent states ride in the
 sampler's cache, so the prompt is read once, one cell step per token.
 
-`FilteredSampler` takes `top_k` and `top_p` as call arguments (tensors in the
-exported `generate` signature): the library's `TopKSampler`/`TopPSampler`
-fix them in the constructor as Python numbers.
+`temperature`, `top_k`, `top_p` and `seed` are call arguments of the
+library samplers (scalar tensors in the exported `generate` signature), and
+a row's draws depend only on its own prompt and the seed, never on its
+batch neighbours (`rnn_layers.Sampler`).
 """
 
 import keras
-import numpy as np
 from keras import ops
 
 from apps.language_model.model import initial_states, make_step_fn
-from rnn_layers import Sampler, recurrent_next, samplers
+from rnn_layers import ban_tokens, recurrent_next, samplers
 
-NEG_INF = -1e9
-
-
-class FilteredSampler(Sampler):
-    """Temperature sampling restricted to the top-k / top-p tokens.
-
-    `top_k <= 0` keeps every token and `top_p >= 1` keeps the whole mass;
-    both filters apply together (the intersection), and the most probable
-    token always stays. Both may be scalar tensors.
-
-    Call arguments:
-        top_k: int or scalar int tensor. Defaults to `0`.
-        top_p: float or scalar float tensor. Defaults to `1.0`.
-        **kwargs: `Sampler.__call__` arguments.
-    """
-
-    def __call__(self, next, prompt, cache=None, top_k=0, top_p=1.0, **kwargs):
-        self._filters = (top_k, top_p)
-        try:
-            return super().__call__(next, prompt, cache, **kwargs)
-        finally:
-            self._filters = None
-
-    def get_next_token(self, probabilities):
-        top_k, top_p = self._filters
-        vocabulary = probabilities.shape[-1]
-        sorted_probs, sorted_ids = ops.top_k(
-            probabilities, k=vocabulary, sorted=True
-        )  # (batch, vocabulary) each, descending
-        rank = ops.arange(vocabulary, dtype="int32")[None]  # (1, vocabulary)
-        top_k = ops.cast(top_k, "int32")
-        keep_k = ops.logical_or(top_k <= 0, rank < top_k)
-        mass_before = ops.cumsum(sorted_probs, axis=-1) - sorted_probs
-        keep_p = mass_before < ops.cast(top_p, "float32")
-        keep = ops.logical_or(ops.logical_and(keep_k, keep_p), rank == 0)
-        logits = ops.where(
-            keep, ops.log(ops.maximum(sorted_probs, 1e-30)), NEG_INF
-        )
-        choice = keras.random.categorical(
-            logits, 1, seed=self.seed_generator
-        )  # (batch, 1)
-        return ops.take_along_axis(sorted_ids, choice, axis=-1)[:, 0]
-
-
-def ban_tokens(step, token_ids, vocabulary_size: int):
-    """Wraps a sampler step so that `token_ids` are never drawn.
-
-    Args:
-        step: `next(prompt, cache, index) -> (logits, hidden, cache)`, the
-            protocol of `rnn_layers.samplers.recurrent_next`.
-        token_ids: sequence of int ids whose logits become `NEG_INF`.
-        vocabulary_size: int, the logits' last dimension.
-
-    Returns:
-        A step of the same protocol with float32 logits.
-    """
-    penalty = np.zeros(vocabulary_size, "float32")
-    penalty[np.asarray(token_ids, "int32")] = NEG_INF
-
-    def banned(prompt, cache, index):
-        logits, hidden, cache = step(prompt, cache, index)
-        return ops.cast(logits, "float32") + penalty[None], hidden, cache
-
-    return banned
-
+# The hottest temperature accepted: above it, `NEG_INF / temperature` would
+# no longer make banned tokens impossible.
+MAX_TEMPERATURE = 100.0
 
 def build_buffer(prompts, prompt_lengths, start_id: int, max_new_tokens):
     """The sampler's token buffer and prompt mask.
@@ -130,8 +68,8 @@ def generate_ids(
     sampler="greedy",
     seed=None,
     temperature=None,
-    top_k=0,
-    top_p=1.0,
+    top_k=None,
+    top_p=None,
     end_token_id=None,
     banned_ids=(),
     constrain=None,
@@ -144,16 +82,17 @@ def generate_ids(
         prompt_lengths: int `(batch,)`.
         start_id: int, the tokenizer's start id.
         max_new_tokens: int (or scalar tensor), tokens to add per row.
-        sampler: a short name (`"greedy"`, `"random"`, `"top_k"`,
-            `"top_p"`, `"beam"`), a `Sampler`, or `"filtered"` (or a
-            `FilteredSampler`) for `top_k`/`top_p`. Inside `tf.function`
-            pass an instance made outside: a sampler creates a variable.
-            Defaults to `"greedy"`.
-        seed: int or scalar tensor for the draws. Defaults to `None`.
+        sampler: a short name of `rnn_layers.samplers.get` (`"greedy"`,
+            `"random"`, `"top_k"`, `"top_p"`, `"beam"`) or a `Sampler`.
+            Inside `tf.function` pass an instance made outside: a sampler
+            creates a variable. Defaults to `"greedy"`.
+        seed: int or scalar int tensor for the draws. Defaults to `None`.
         temperature: float or scalar tensor overriding the sampler's.
-        top_k: int or tensor, for `FilteredSampler`. Defaults to `0` (off).
-        top_p: float or tensor, for `FilteredSampler`. Defaults to `1.0`
-            (off).
+            Defaults to `None`.
+        top_k: int or scalar tensor overriding the sampler's; `<= 0`
+            disables. Defaults to `None`.
+        top_p: float or scalar tensor overriding the sampler's; `>= 1`
+            disables. Defaults to `None`.
         end_token_id: optional int that ends a row (then padded with 0).
         banned_ids: ids never sampled, such as `Tokenizer.unsampled_ids`.
             Defaults to `()`.
@@ -165,25 +104,14 @@ def generate_ids(
     """
     buffer, mask = build_buffer(prompts, prompt_lengths, start_id,
                                 max_new_tokens)
-    batch = ops.shape(buffer)[0]
-    step = recurrent_next(make_step_fn(model))
-    if len(banned_ids):
-        step = ban_tokens(step, banned_ids, model.output.shape[-1])
+    step = ban_tokens(recurrent_next(make_step_fn(model)), banned_ids)
     if constrain is not None:
         step = constrain(step)
-    cache = initial_states(model, batch)
-    kwargs = dict(
-        index=1, mask=mask, end_token_id=end_token_id, seed=seed,
-        temperature=temperature,
+    tokens = samplers.get(sampler)(
+        step, buffer, initial_states(model, ops.shape(buffer)[0]), index=1,
+        mask=mask, end_token_id=end_token_id, seed=seed,
+        temperature=temperature, top_k=top_k, top_p=top_p,
     )
-    if isinstance(sampler, str) and sampler == "filtered":
-        sampler = FilteredSampler()
-    if isinstance(sampler, FilteredSampler):
-        tokens = sampler(
-            step, buffer, cache, top_k=top_k, top_p=top_p, **kwargs
-        )
-    else:
-        tokens = samplers.get(sampler)(step, buffer, cache, **kwargs)
     return continuation_ids(tokens, prompt_lengths, max_new_tokens)
 
 

@@ -17,9 +17,7 @@ References:
 
 from keras import ops
 
-# Score given to masked memory positions before the softmax. Large but finite
-# so a fully masked row gives uniform weights instead of NaNs.
-_MASKED_SCORE = -1e9
+from rnn_layers.constants import NEG_INF
 
 
 def masked_softmax(scores, mask=None):
@@ -38,7 +36,7 @@ def masked_softmax(scores, mask=None):
     if mask is None:
         return ops.softmax(scores, axis=-1)
     mask = ops.cast(mask, "bool")
-    scores = ops.where(mask, scores, _MASKED_SCORE)
+    scores = ops.where(mask, scores, NEG_INF)
     alignments = ops.softmax(scores, axis=-1)
     return alignments * ops.cast(mask, alignments.dtype)
 

@@ -1,10 +1,11 @@
 """LSTM cell with coupled input and forget gates (CIFG)."""
 
 import keras
-from keras import activations
 from keras import ops
 
 from rnn_layers.cells.recurrent_cell import RecurrentCell
+from rnn_layers.fused.activation_grads import activation_name
+from rnn_layers.fused.activation_grads import unsupported_activations
 from rnn_layers.fused.lstm_recurrence import lstm_recurrence
 
 
@@ -28,7 +29,9 @@ class CIFGLSTMCell(RecurrentCell):
 
     `rnn_layers.RNN` runs it on the fused LSTM loop as an LSTM with tied
     forget-gate weights (`fused_input_weights`, `fused_recurrence`), at the
-    cost of one LSTM step; stepping the cell gives the same numbers.
+    cost of one LSTM step, when `recurrent_activation` is sigmoid and
+    `activation` one of `sigmoid`, `tanh`, `relu`, `linear`
+    (`fused_support()`); stepping the cell gives the same numbers.
 
     The weights have Keras' names; their `3 * units` columns hold the gates
     in the order i, c, o (Keras' LSTM order without f).
@@ -93,12 +96,14 @@ class CIFGLSTMCell(RecurrentCell):
         h = o * self.activation(c)
         return h, [h, c]
 
-    def _check_fusable(self):
-        if activations.serialize(self.recurrent_activation) != "sigmoid":
-            raise NotImplementedError(
+    def fused_support(self):
+        name = activation_name(self.recurrent_activation)
+        if name != "sigmoid":
+            return (
                 f"{type(self).__name__}'s fused loop ties the forget gate to "
-                "sigmoid gates; other `recurrent_activation`s step the cell."
+                f"sigmoid gates; received `recurrent_activation={name!r}`"
             )
+        return unsupported_activations(activation=self.activation)
 
     def _split_weights(self):
         """Three-gate `(kernel, recurrent_kernel, bias)` split into i, c, o."""
@@ -112,7 +117,6 @@ class CIFGLSTMCell(RecurrentCell):
 
     def fused_input_weights(self):
         # f = 1 - i = sigmoid(-z_i): an LSTM whose forget weights are -W_i.
-        self._check_fusable()
         (k_i, k_c, k_o), _, (b_i, b_c, b_o) = self._split_weights()
         return (
             ops.concatenate([k_i, -k_i, k_c, k_o], axis=-1),

@@ -3,9 +3,11 @@
 import keras
 from keras import ops
 
+from rnn_layers.cells.gate_math import gru_gates
 from rnn_layers.cells.recurrent_cell import RecurrentCell
 from rnn_layers.cells.recurrent_cell import _rate
 from rnn_layers.cells.zoneout import ZoneoutMixin
+from rnn_layers.fused.activation_grads import unsupported_activations
 from rnn_layers.fused.gru_recurrence import gru_recurrence
 
 
@@ -25,7 +27,10 @@ class GRUCell(ZoneoutMixin, RecurrentCell):
     `recurrent_kernel` `(units, 3 units)`, gate order z, r, h, and `bias`
     `(2, 3 units)` (input and recurrent biases) when `reset_after`, else
     `(3 units,)`. Inside `rnn_layers.RNN` whole sequences run through the
-    fused loop with a hand-written backward pass.
+    fused loop with a hand-written backward pass when both activations are
+    among `sigmoid`, `tanh`, `relu` and `linear` (`fused_support()`).
+    `get_config()` writes `zoneout` only when it is set, so the config of a
+    cell without it loads in `keras.layers.GRUCell`.
 
     Args:
         units: positive int, dimensionality of the output space.
@@ -46,6 +51,9 @@ class GRUCell(ZoneoutMixin, RecurrentCell):
         zoneout: float in [0, 1), probability that a unit of `h` keeps its
             previous value at a step. Defaults to `0.0`.
         seed: random seed for dropout and zoneout. Defaults to `None`.
+        implementation: accepted and ignored, as `keras.layers.GRUCell`
+            does, so that configs carrying it (tf.keras, Keras 2) load; this
+            cell always does one matmul per weight. Defaults to `2`.
         **kwargs: base layer arguments.
 
     Call arguments:
@@ -67,7 +75,8 @@ class GRUCell(ZoneoutMixin, RecurrentCell):
 
     gates = 3
 
-    def __init__(self, units, reset_after=True, zoneout=0.0, **kwargs):
+    def __init__(self, units, reset_after=True, zoneout=0.0,
+                 implementation=2, **kwargs):
         super().__init__(units, **kwargs)
         self.reset_after = reset_after
         self.zoneout = _rate("zoneout", zoneout)
@@ -97,23 +106,28 @@ class GRUCell(ZoneoutMixin, RecurrentCell):
             x = x + self.input_bias()
         if self.reset_after:
             hu = ops.matmul(h_in, self.recurrent_kernel) + self.recurrent_bias()
+            reset_projection = None
         else:
             hu = ops.matmul(h_in, self.recurrent_kernel[:, : 2 * units])
-        z = self.recurrent_activation(x[:, :units] + hu[:, :units])
-        r = self.recurrent_activation(
-            x[:, units : 2 * units] + hu[:, units : 2 * units]
+
+            def reset_projection(r):
+                return ops.matmul(
+                    r * h_in, self.recurrent_kernel[:, 2 * units :]
+                )
+
+        h, _ = gru_gates(
+            x, hu, h_tm1, self.activation, self.recurrent_activation,
+            reset_projection=reset_projection,
         )
-        if self.reset_after:
-            candidate = r * hu[:, 2 * units :]
-        else:
-            candidate = ops.matmul(
-                r * h_in, self.recurrent_kernel[:, 2 * units :]
-            )
-        n = self.activation(x[:, 2 * units :] + candidate)
-        h = z * h_tm1 + (1.0 - z) * n
         if self.zoneout > 0:
             (h,) = self.zoned_states([h_tm1], [h], training, zoneout_mask)
         return h, [h]
+
+    def fused_support(self):
+        return unsupported_activations(
+            activation=self.activation,
+            recurrent_activation=self.recurrent_activation,
+        )
 
     def fused_recurrence(
         self,
@@ -146,8 +160,7 @@ class GRUCell(ZoneoutMixin, RecurrentCell):
         return h_seq, [h_last]
 
     def get_config(self):
-        return {
-            **super().get_config(),
-            "reset_after": self.reset_after,
-            "zoneout": self.zoneout,
-        }
+        config = {**super().get_config(), "reset_after": self.reset_after}
+        if self.zoneout:
+            config["zoneout"] = self.zoneout
+        return config

@@ -4,6 +4,7 @@ import keras
 from keras import initializers
 from keras import ops
 
+from rnn_layers.cells.gate_math import gru_gates
 from rnn_layers.cells.layer_norm_lstm_cell import layer_norm
 from rnn_layers.cells.recurrent_cell import RecurrentCell
 
@@ -134,12 +135,9 @@ class LayerNormGRUCell(RecurrentCell):
         )  # (batch, 3 * units)
         if self.use_bias:
             a = a + self.bias
-        a_z, a_r, a_h = ops.split(a, 3, axis=-1)  # 3 x (batch, units)
-        g_z, g_r, g_h = ops.split(g, 3, axis=-1)
-        z = self.recurrent_activation(a_z + g_z)
-        r = self.recurrent_activation(a_r + g_r)
-        candidate = self.activation(a_h + r * g_h)
-        h = z * h_tm1 + (1.0 - z) * candidate
+        h, _ = gru_gates(
+            a, g, h_tm1, self.activation, self.recurrent_activation
+        )
         return h, [h]
 
     def get_config(self):

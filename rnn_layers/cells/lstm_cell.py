@@ -4,9 +4,11 @@ import keras
 from keras import initializers
 from keras import ops
 
+from rnn_layers.cells.gate_math import lstm_gates
 from rnn_layers.cells.recurrent_cell import RecurrentCell
 from rnn_layers.cells.recurrent_cell import _rate
 from rnn_layers.cells.zoneout import ZoneoutMixin
+from rnn_layers.fused.activation_grads import unsupported_activations
 from rnn_layers.fused.lstm_recurrence import lstm_recurrence
 
 
@@ -26,8 +28,11 @@ class LSTMCell(ZoneoutMixin, RecurrentCell):
     `(units, 4 units)` and `bias` `(4 units,)` in Keras' gate order i, f, c, o,
     so `set_weights(keras.layers.LSTMCell(...).get_weights())` works. Inside
     `rnn_layers.RNN` the whole sequence runs through a fused loop with a
-    hand-written backward pass (`fused_call`); stepping the cell directly
-    gives the same numbers.
+    hand-written backward pass (`fused_call`) when both activations are
+    among `sigmoid`, `tanh`, `relu` and `linear` (`fused_support()`);
+    stepping the cell directly gives the same numbers. `get_config()` writes
+    `zoneout` only when it is set, so the config of a cell without it loads
+    in `keras.layers.LSTMCell`.
 
     Args:
         units: positive int, dimensionality of the output space.
@@ -50,6 +55,9 @@ class LSTMCell(ZoneoutMixin, RecurrentCell):
         zoneout: float in [0, 1), probability that a unit of `h` (and of
             `c`) keeps its previous value at a step. Defaults to `0.0`.
         seed: random seed for dropout and zoneout. Defaults to `None`.
+        implementation: accepted and ignored, as `keras.layers.LSTMCell`
+            does, so that configs carrying it (tf.keras, Keras 2) load; this
+            cell always does one matmul per weight. Defaults to `2`.
         **kwargs: base layer arguments.
 
     Call arguments:
@@ -73,7 +81,8 @@ class LSTMCell(ZoneoutMixin, RecurrentCell):
 
     gates = 4
 
-    def __init__(self, units, unit_forget_bias=True, zoneout=0.0, **kwargs):
+    def __init__(self, units, unit_forget_bias=True, zoneout=0.0,
+                 implementation=2, **kwargs):
         super().__init__(units, **kwargs)
         self.unit_forget_bias = unit_forget_bias
         self.zoneout = _rate("zoneout", zoneout)
@@ -102,17 +111,20 @@ class LSTMCell(ZoneoutMixin, RecurrentCell):
         )
         if self.use_bias:
             z = z + self.bias
-        z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)
-        i = self.recurrent_activation(z_i)
-        f = self.recurrent_activation(z_f)
-        c = f * c_tm1 + i * self.activation(z_c)
-        o = self.recurrent_activation(z_o)
-        h = o * self.activation(c)
+        h, c, _ = lstm_gates(
+            z, c_tm1, self.activation, self.recurrent_activation
+        )
         if self.zoneout > 0:
             h, c = self.zoned_states(
                 [h_tm1, c_tm1], [h, c], training, zoneout_mask
             )
         return h, [h, c]
+
+    def fused_support(self):
+        return unsupported_activations(
+            activation=self.activation,
+            recurrent_activation=self.recurrent_activation,
+        )
 
     def fused_recurrence(
         self,
@@ -141,7 +153,9 @@ class LSTMCell(ZoneoutMixin, RecurrentCell):
 
     def get_config(self):
         config = {
+            **super().get_config(),
             "unit_forget_bias": self.unit_forget_bias,
-            "zoneout": self.zoneout,
         }
-        return {**super().get_config(), **config}
+        if self.zoneout:
+            config["zoneout"] = self.zoneout
+        return config

@@ -1,10 +1,11 @@
 """LSTM cell without a forget gate: the cell state only accumulates."""
 
 import keras
-from keras import activations
 from keras import ops
 
 from rnn_layers.cells.recurrent_cell import RecurrentCell
+from rnn_layers.fused.activation_grads import activation_name
+from rnn_layers.fused.activation_grads import unsupported_activations
 from rnn_layers.fused.lstm_recurrence import lstm_recurrence
 
 
@@ -25,7 +26,9 @@ class NoForgetGateLSTMCell(RecurrentCell):
 
     `rnn_layers.RNN` runs it on the fused LSTM loop as an LSTM with tied
     forget-gate weights (`fused_input_weights`, `fused_recurrence`), at the
-    cost of one LSTM step; stepping the cell gives the same numbers.
+    cost of one LSTM step, when `recurrent_activation` is sigmoid and
+    `activation` one of `sigmoid`, `tanh`, `relu`, `linear`
+    (`fused_support()`); stepping the cell gives the same numbers.
 
     The weights have Keras' names; their `3 * units` columns hold the gates
     in the order i, c, o (Keras' LSTM order without f).
@@ -90,12 +93,15 @@ class NoForgetGateLSTMCell(RecurrentCell):
         h = o * self.activation(c)
         return h, [h, c]
 
-    def _check_fusable(self):
-        if activations.serialize(self.recurrent_activation) != "sigmoid":
-            raise NotImplementedError(
-                f"{type(self).__name__}'s fused loop ties the forget gate to "
-                "sigmoid gates; other `recurrent_activation`s step the cell."
+    def fused_support(self):
+        name = activation_name(self.recurrent_activation)
+        if name != "sigmoid":
+            return (
+                f"{type(self).__name__}'s fused loop holds the forget gate "
+                "at sigmoid(100) = 1, so it needs sigmoid gates; received "
+                f"`recurrent_activation={name!r}`"
             )
+        return unsupported_activations(activation=self.activation)
 
     def _split_weights(self):
         """Three-gate `(kernel, recurrent_kernel, bias)` split into i, c, o."""
@@ -109,7 +115,6 @@ class NoForgetGateLSTMCell(RecurrentCell):
 
     def fused_input_weights(self):
         # f = sigmoid(0 x + 0 h + 100) = 1 exactly (float32 and bfloat16).
-        self._check_fusable()
         (k_i, k_c, k_o), _, (b_i, b_c, b_o) = self._split_weights()
         return (
             ops.concatenate([k_i, ops.zeros_like(k_i), k_c, k_o], axis=-1),

@@ -7,6 +7,7 @@ from keras import ops
 from keras import regularizers
 
 from rnn_layers.cells.recurrent_cell import RecurrentCell
+from rnn_layers.fused.activation_grads import unsupported_activations
 from rnn_layers.fused.peephole_lstm_recurrence import (
     peephole_lstm_recurrence,
 )
@@ -35,8 +36,9 @@ class PeepholeLSTMCell(RecurrentCell):
     `forget_gate_peephole_weights` and `output_gate_peephole_weights`, each
     `(units,)`, named as in TF 2's `PeepholeLSTMCell`. Inside
     `rnn_layers.RNN` whole sequences run through a fused loop with a
-    hand-written backward pass (`fused/peephole_lstm_recurrence.py`);
-    stepping the cell gives the same numbers.
+    hand-written backward pass (`fused/peephole_lstm_recurrence.py`) when
+    both activations are among `sigmoid`, `tanh`, `relu` and `linear`
+    (`fused_support()`); stepping the cell gives the same numbers.
 
     Args:
         units: positive int, dimensionality of the output space.
@@ -151,6 +153,12 @@ class PeepholeLSTMCell(RecurrentCell):
         )
         h = o * self.activation(c)
         return h, [h, c]
+
+    def fused_support(self):
+        return unsupported_activations(
+            activation=self.activation,
+            recurrent_activation=self.recurrent_activation,
+        )
 
     def fused_recurrence(
         self,

@@ -31,9 +31,11 @@ class RecurrentCell(keras.layers.Layer, DropoutMasks):
     constraints, dropout rates and seed), creates the weights `kernel`,
     `recurrent_kernel` and `bias` with Keras' names and shapes, and returns
     every argument from `get_config()`. Subclasses set `gates` (how many
-    `units`-wide blocks the kernels hold) and implement `call`; those with a
-    fused loop also implement `fused_recurrence`, and `fused_call` runs
-    whole sequences through it for `rnn_layers.RNN`.
+    `units`-wide blocks the kernels hold) and implement `call`. Those with a
+    fused loop declare it by overriding `fused_support()` (which says, per
+    configuration, whether the loop applies) and implement
+    `fused_recurrence`; `fused_call` then runs whole sequences through it
+    for `rnn_layers.RNN`.
 
     Args:
         units: positive int, dimensionality of the output space.
@@ -165,6 +167,20 @@ class RecurrentCell(keras.layers.Layer, DropoutMasks):
         """The bias added to the input projection."""
         return self.bias
 
+    def fused_support(self):
+        """Says whether this cell, as configured, can run a fused loop.
+
+        `rnn_layers.RNN` asks before every sequence: `None` means
+        `fused_call` applies; a string is the reason it does not (the layer
+        then steps the cell, and says so when built with `fused=True`).
+        Cells with a fused loop override this to check their activations
+        and options; this base cell has none.
+
+        Returns:
+            `None`, or a sentence saying why the fused loop does not apply.
+        """
+        return f"{type(self).__name__} has no fused loop"
+
     def fused_recurrence(
         self,
         projected,
@@ -193,8 +209,8 @@ class RecurrentCell(keras.layers.Layer, DropoutMasks):
             `(hidden_sequence, final_states)`.
 
         Raises:
-            NotImplementedError: when the cell has no fused loop; the
-                sequence layer then steps the cell.
+            NotImplementedError: in cells without a fused loop, whose
+                `fused_support()` never returns `None`.
         """
         raise NotImplementedError(
             f"{type(self).__name__} has no fused loop; it runs step by step."
@@ -229,13 +245,15 @@ class RecurrentCell(keras.layers.Layer, DropoutMasks):
             returns them.
 
         Raises:
-            NotImplementedError: when the cell (or its configuration, e.g. an
-                activation without a known derivative) has no fused loop.
+            ValueError: when `fused_support()` gives a reason the fused loop
+                does not apply (e.g. an activation without a hand-written
+                derivative).
         """
-        if type(self).fused_recurrence is RecurrentCell.fused_recurrence:
-            raise NotImplementedError(
-                f"{type(self).__name__} has no fused loop; it runs step by "
-                "step."
+        reason = self.fused_support()
+        if reason is not None:
+            raise ValueError(
+                f"{reason}; step the cell instead (`rnn_layers.RNN(cell, "
+                "fused='auto')` does when needed)."
             )
         kernel, bias = self.fused_input_weights()
         input_mask = None

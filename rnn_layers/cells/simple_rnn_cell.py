@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from rnn_layers.cells.recurrent_cell import RecurrentCell
+from rnn_layers.fused.activation_grads import unsupported_activations
 from rnn_layers.fused.simple_rnn_recurrence import simple_rnn_recurrence
 
 
@@ -13,7 +14,9 @@ class SimpleRNNCell(RecurrentCell):
 
     h_t = act(x_t W + h_{t-1} U + b): the seed notes' simple recurrent
     network (SRN). Weights `kernel` `(input_dim, units)`, `recurrent_kernel`
-    `(units, units)`, `bias` `(units,)`.
+    `(units, units)`, `bias` `(units,)`. Inside `rnn_layers.RNN` whole
+    sequences run through a fused loop when `activation` is one of
+    `sigmoid`, `tanh`, `relu` and `linear` (`fused_support()`).
 
     Args:
         units: positive int, dimensionality of the output space.
@@ -59,6 +62,9 @@ class SimpleRNNCell(RecurrentCell):
         )
         h = self.activation(z)
         return h, [h]
+
+    def fused_support(self):
+        return unsupported_activations(activation=self.activation)
 
     def fused_recurrence(
         self,

@@ -2,8 +2,9 @@
 
 The hand-written backward passes store activation *outputs* and need the
 derivative expressed through them: sigmoid' = y (1 - y), tanh' = 1 - y^2,
-relu' = [y > 0], linear' = 1. Any other activation makes the fused path raise
-`NotImplementedError`, and the sequence layer falls back to the generic loop.
+relu' = [y > 0], linear' = 1. A cell whose activations are all among
+`FUSED_ACTIVATIONS` can take a fused loop; `unsupported_activations` says why
+another cannot, and the cells' `fused_support()` reports it.
 """
 
 from keras import activations
@@ -33,6 +34,38 @@ _GRADIENTS = {
     "linear": (lambda x: x, _linear_grad),
 }
 
+# Names of the activations the fused loops differentiate by hand.
+FUSED_ACTIVATIONS = tuple(sorted(_GRADIENTS))
+
+
+def activation_name(activation):
+    """The serialized name of a Keras activation (e.g. `"tanh"`)."""
+    name = activations.serialize(activation)
+    if isinstance(name, dict):
+        name = name.get("config", name.get("class_name"))
+    return name
+
+
+def unsupported_activations(**named_activations):
+    """Why these activations cannot run a fused loop, or `None`.
+
+    Args:
+        **named_activations: the cell's activations by argument name, e.g.
+            `activation=cell.activation`.
+
+    Returns:
+        `None` when every activation is in `FUSED_ACTIVATIONS`, else a
+        sentence naming the first argument that is not.
+    """
+    for argument, activation in named_activations.items():
+        name = activation_name(activation)
+        if name not in _GRADIENTS:
+            return (
+                f"`{argument}={name!r}` has no hand-written derivative; the "
+                f"fused loop supports {list(FUSED_ACTIVATIONS)}"
+            )
+    return None
+
 
 def activation_and_grad(activation):
     """Returns `(fn, grad_from_output)` for a supported activation.
@@ -45,15 +78,14 @@ def activation_and_grad(activation):
         function of the activation's output.
 
     Raises:
-        NotImplementedError: for activations without an output-form
-            derivative; callers fall back to autodiff.
+        ValueError: for an activation outside `FUSED_ACTIVATIONS` (check
+            with `unsupported_activations` first, or step the cell).
     """
-    name = activations.serialize(activation)
-    if isinstance(name, dict):
-        name = name.get("config", name.get("class_name"))
+    name = activation_name(activation)
     if name not in _GRADIENTS:
-        raise NotImplementedError(
-            f"The fused loop supports activations {sorted(_GRADIENTS)}; "
-            f"received {name!r}."
+        raise ValueError(
+            f"Received activation {name!r}; the fused loops support "
+            f"{list(FUSED_ACTIVATIONS)}. Run the cell with "
+            "`rnn_layers.RNN(cell, fused=False)` instead."
         )
     return _GRADIENTS[name]

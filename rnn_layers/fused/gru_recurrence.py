@@ -12,9 +12,10 @@ reverse loop (derivation: `shared/notes/fast_recurrent_backward.md`).
 
 from keras import ops
 
-from rnn_layers.fused.activation_grads import activation_and_grad
-from rnn_layers.fused.matmul import loop_matmul_dtype
+from rnn_layers.cells.gate_math import gru_gates
 from rnn_layers.fused.matmul import mixed_matmul
+from rnn_layers.fused.recurrence_setup import masked_step
+from rnn_layers.fused.recurrence_setup import recurrence_setup
 from rnn_layers.fused.time_scan import time_scan
 from rnn_layers.fused.upstream_gradients import upstream_gradients
 
@@ -62,25 +63,19 @@ def gru_recurrence(
         `(hidden_sequence, h_last)`.
 
     Raises:
-        NotImplementedError: for activations the backward pass lacks.
+        ValueError: for activations the backward pass lacks.
     """
-    act, act_grad = activation_and_grad(activation)
-    ract, ract_grad = activation_and_grad(recurrent_activation)
-    units = ops.shape(h0)[-1]
-    # A tensor, not a variable: the custom gradient returns dU itself.
-    recurrent_kernel = ops.copy(recurrent_kernel)
-    masked = mask is not None
-    dropped = recurrent_mask is not None
-    if not masked:
-        mask = ops.ones((ops.shape(projected_inputs)[0], 1, 1), "float32")
-    if not dropped:
-        recurrent_mask = ops.ones((1, units), "float32")
-
-    step_dtype = loop_matmul_dtype(matmul_dtype)
+    setup = recurrence_setup(
+        projected_inputs, h0, recurrent_kernel, mask, recurrent_mask,
+        matmul_dtype, [activation, recurrent_activation],
+    )
+    (act, act_grad), (ract, ract_grad) = setup.activations
+    units, masked, dropped = setup.units, setup.masked, setup.dropped
+    step_dtype = setup.step_dtype
 
     def masked_update(h_tm1, h_new, inputs_t):
         if masked:
-            return h_tm1 + inputs_t[-1] * (h_new - h_tm1)
+            return masked_step(h_tm1, h_new, inputs_t[-1])
         return h_new
 
     @ops.custom_gradient
@@ -89,35 +84,33 @@ def gru_recurrence(
         u_zr, u_h = u_mm[:, : 2 * units], u_mm[:, 2 * units :]
 
         def forward_after(h_tm1, inputs_t):
-            xw_t = inputs_t[0]
             h_in = h_tm1 * r_mask if dropped else h_tm1
             hu = mixed_matmul(h_in, u_mm, step_dtype) + b_rec  # (b, 3u)
-            zr = ract(xw_t[:, : 2 * units] + hu[:, : 2 * units])
-            hu_h = hu[:, 2 * units :]
-            n = act(xw_t[:, 2 * units :] + zr[:, units:] * hu_h)
-            z = zr[:, :units]
-            h_out = masked_update(h_tm1, z * h_tm1 + (1.0 - z) * n, inputs_t)
-            return h_out, (h_out, zr, n, hu_h)
+            h_new, (z, r, n) = gru_gates(inputs_t[0], hu, h_tm1, act, ract)
+            h_out = masked_update(h_tm1, h_new, inputs_t)
+            return h_out, (h_out, z, r, n, hu[:, 2 * units :])
 
         def forward_before(h_tm1, inputs_t):
-            xw_t = inputs_t[0]
             h_in = h_tm1 * r_mask if dropped else h_tm1
-            zr = ract(
-                xw_t[:, : 2 * units] + mixed_matmul(h_in, u_zr, step_dtype)
+
+            def reset_projection(r):
+                return mixed_matmul(r * h_in, u_h, step_dtype)
+
+            h_new, (z, r, n) = gru_gates(
+                inputs_t[0], mixed_matmul(h_in, u_zr, step_dtype), h_tm1,
+                act, ract, reset_projection=reset_projection,
             )
-            rh = zr[:, units:] * h_in
-            n = act(xw_t[:, 2 * units :] + mixed_matmul(rh, u_h, step_dtype))
-            z = zr[:, :units]
-            h_out = masked_update(h_tm1, z * h_tm1 + (1.0 - z) * n, inputs_t)
-            return h_out, (h_out, zr, n, rh)
+            h_out = masked_update(h_tm1, h_new, inputs_t)
+            return h_out, (h_out, z, r, n)
 
         loop_inputs = (xw, m_seq) if masked else (xw,)
-        h_last, (h_seq, zr_seq, n_seq, extra_seq) = time_scan(
+        h_last, step_outputs = time_scan(
             forward_after if reset_after else forward_before,
             h_init,
             loop_inputs,
             compile_loop=compile_forward,
         )
+        h_seq, z_seq, r_seq, n_seq = step_outputs[:4]
 
         def grad(*upstream):
             d_h_seq, d_h_last = upstream_gradients(upstream, (h_seq, h_last))
@@ -126,14 +119,13 @@ def gru_recurrence(
             # The parts of the gate gradients that do not depend on the
             # carried gradient, for all timesteps at once:
             # dA_n = dh * a, dA_z = dh * b_z.
-            z = zr_seq[..., :units]
-            r = zr_seq[..., units:]
+            z, r = z_seq, r_seq
             a = (1.0 - z) * act_grad(n_seq)  # (time, batch, units)
             b_z = (h_prev_seq - n_seq) * ract_grad(z)
             m_seqs = (m_seq,) if masked else ()
             if reset_after:
                 d_xw, d_rec, dh0 = _backward_reset_after(
-                    d_h_seq, d_h_last, z, r, a, b_z, extra_seq, m_seqs
+                    d_h_seq, d_h_last, z, r, a, b_z, step_outputs[4], m_seqs
                 )
                 d_u = mixed_matmul(
                     ops.transpose(_flat(h_in_seq, units)),
@@ -153,7 +145,7 @@ def gru_recurrence(
                             matmul_dtype,
                         ),
                         mixed_matmul(
-                            ops.transpose(_flat(extra_seq, units)),
+                            ops.transpose(_flat(r * h_in_seq, units)),
                             _flat(d_xw[..., 2 * units :], units),
                             matmul_dtype,
                         ),
@@ -242,6 +234,6 @@ def gru_recurrence(
         return (h_seq, h_last), grad
 
     return recurrence(
-        projected_inputs, h0, recurrent_kernel, recurrent_bias, mask,
-        recurrent_mask,
+        projected_inputs, h0, setup.recurrent_kernel, recurrent_bias,
+        setup.mask, setup.recurrent_mask,
     )

@@ -23,9 +23,10 @@ With zoneout the loop stores c̃_t as well, since c_t no longer equals it.
 
 from keras import ops
 
-from rnn_layers.fused.activation_grads import activation_and_grad
-from rnn_layers.fused.matmul import loop_matmul_dtype
+from rnn_layers.cells.gate_math import lstm_gates
 from rnn_layers.fused.matmul import mixed_matmul
+from rnn_layers.fused.recurrence_setup import masked_step
+from rnn_layers.fused.recurrence_setup import recurrence_setup
 from rnn_layers.fused.time_scan import time_scan
 from rnn_layers.fused.upstream_gradients import upstream_gradients
 
@@ -72,15 +73,16 @@ def lstm_recurrence(
         states (carried through masked steps) and the final states.
 
     Raises:
-        NotImplementedError: for activations the backward pass lacks.
+        ValueError: for activations the backward pass lacks.
     """
-    act, act_grad = activation_and_grad(activation)
-    ract, ract_grad = activation_and_grad(recurrent_activation)
-    units = ops.shape(h0)[-1]
-    # A tensor, not a variable: the custom gradient returns dU itself.
-    recurrent_kernel = ops.copy(recurrent_kernel)
-    masked = mask is not None
-    dropped = recurrent_mask is not None
+    setup = recurrence_setup(
+        projected_inputs, h0, recurrent_kernel, mask, recurrent_mask,
+        matmul_dtype, [activation, recurrent_activation],
+    )
+    (act, act_grad), (ract, ract_grad) = setup.activations
+    units, masked, dropped = setup.units, setup.masked, setup.dropped
+    step_dtype = setup.step_dtype
+    mask = setup.mask
     zoned = zoneout is not None
     if zoned:
         # Per-state update masks m_h, m_c; both are loop inputs.
@@ -89,12 +91,6 @@ def lstm_recurrence(
             m_h, m_c = mask * m_h, mask * m_c
         mask = ops.concatenate([m_h, m_c], axis=-1)  # (time, b|1, 2 u|2)
         half = mask.shape[-1] // 2
-    elif not masked:
-        mask = ops.ones((ops.shape(projected_inputs)[0], 1, 1), "float32")
-    if not dropped:
-        recurrent_mask = ops.ones((1, units), "float32")
-
-    step_dtype = loop_matmul_dtype(matmul_dtype)
 
     @ops.custom_gradient
     def recurrence(xw, h_init, c_init, u, m_seq, r_mask):
@@ -102,24 +98,19 @@ def lstm_recurrence(
 
         def forward_step(carry, inputs_t):
             h_tm1, c_tm1 = carry
-            xw_t = inputs_t[0]
             h_in = h_tm1 * r_mask if dropped else h_tm1
-            z = xw_t + mixed_matmul(h_in, u_mm, step_dtype)  # (b, 4u)
-            s = ract(z)  # i, f and o; the c slot is replaced by g below
-            g = act(z[:, 2 * units : 3 * units])
-            c_new = s[:, units : 2 * units] * c_tm1 + s[:, :units] * g
-            h_new = s[:, 3 * units :] * act(c_new)
+            z = inputs_t[0] + mixed_matmul(h_in, u_mm, step_dtype)  # (b, 4u)
+            h_new, c_new, gates = lstm_gates(z, c_tm1, act, ract)
             if zoned:
                 m_t = inputs_t[1]
                 c_cand = c_new
-                h_new = h_tm1 + m_t[:, :half] * (h_new - h_tm1)
-                c_new = c_tm1 + m_t[:, half:] * (c_new - c_tm1)
-                return (h_new, c_new), (h_new, c_new, s, g, c_cand)
+                h_new = masked_step(h_tm1, h_new, m_t[:, :half])
+                c_new = masked_step(c_tm1, c_new, m_t[:, half:])
+                return (h_new, c_new), (h_new, c_new, gates, c_cand)
             if masked:
-                m_t = inputs_t[1]
-                h_new = h_tm1 + m_t * (h_new - h_tm1)
-                c_new = c_tm1 + m_t * (c_new - c_tm1)
-            return (h_new, c_new), (h_new, c_new, s, g)
+                h_new = masked_step(h_tm1, h_new, inputs_t[1])
+                c_new = masked_step(c_tm1, c_new, inputs_t[1])
+            return (h_new, c_new), (h_new, c_new, gates)
 
         loop_inputs = (xw, m_seq) if masked or zoned else (xw,)
         (h_last, c_last), step_outputs = time_scan(
@@ -128,18 +119,15 @@ def lstm_recurrence(
             loop_inputs,
             compile_loop=compile_forward,
         )
-        h_seq, c_seq, s_seq, g_seq = step_outputs[:4]
+        h_seq, c_seq, (i, f, g_seq, o) = step_outputs[:3]
         # The candidate carry c̃_t (equal to c_t at unmasked steps unless
         # zoned) feeds h̃_t = o ⊙ tanh(c̃_t).
-        c_cand_seq = step_outputs[4] if zoned else c_seq
+        c_cand_seq = step_outputs[3] if zoned else c_seq
 
         def grad(*upstream):
             d_h_seq, d_h_last, d_c_last = upstream_gradients(
                 upstream, (h_seq, h_last, c_last)
             )
-            i = s_seq[..., :units]
-            f = s_seq[..., units : 2 * units]
-            o = s_seq[..., 3 * units :]
             c_prev_seq = ops.concatenate([c_init[None], c_seq[:-1]], axis=0)
             tanh_c = act(c_cand_seq)
             cell_factor = o * act_grad(tanh_c)  # (time, batch, units)
@@ -211,5 +199,6 @@ def lstm_recurrence(
         return (h_seq, h_last, c_last), grad
 
     return recurrence(
-        projected_inputs, h0, c0, recurrent_kernel, mask, recurrent_mask
+        projected_inputs, h0, c0, setup.recurrent_kernel, mask,
+        setup.recurrent_mask,
     )

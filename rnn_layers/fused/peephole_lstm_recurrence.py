@@ -22,9 +22,9 @@ and after the loop, sums over time and batch:
 
 from keras import ops
 
-from rnn_layers.fused.activation_grads import activation_and_grad
-from rnn_layers.fused.matmul import loop_matmul_dtype
 from rnn_layers.fused.matmul import mixed_matmul
+from rnn_layers.fused.recurrence_setup import masked_step
+from rnn_layers.fused.recurrence_setup import recurrence_setup
 from rnn_layers.fused.time_scan import time_scan
 from rnn_layers.fused.upstream_gradients import upstream_gradients
 
@@ -63,19 +63,15 @@ def peephole_lstm_recurrence(
         `(hidden_sequence, h_last, c_last)`.
 
     Raises:
-        NotImplementedError: for activations the backward pass lacks.
+        ValueError: for activations the backward pass lacks.
     """
-    act, act_grad = activation_and_grad(activation)
-    ract, ract_grad = activation_and_grad(recurrent_activation)
-    units = ops.shape(h0)[-1]
-    recurrent_kernel = ops.copy(recurrent_kernel)
-    masked = mask is not None
-    dropped = recurrent_mask is not None
-    if not masked:
-        mask = ops.ones((ops.shape(projected_inputs)[0], 1, 1), "float32")
-    if not dropped:
-        recurrent_mask = ops.ones((1, units), "float32")
-    step_dtype = loop_matmul_dtype(matmul_dtype)
+    setup = recurrence_setup(
+        projected_inputs, h0, recurrent_kernel, mask, recurrent_mask,
+        matmul_dtype, [activation, recurrent_activation],
+    )
+    (act, act_grad), (ract, ract_grad) = setup.activations
+    units, masked, dropped = setup.units, setup.masked, setup.dropped
+    step_dtype = setup.step_dtype
 
     @ops.custom_gradient
     def recurrence(xw, h_init, c_init, u, v, m_seq, r_mask):
@@ -94,8 +90,8 @@ def peephole_lstm_recurrence(
             h_new = o * act(c_new)
             if masked:
                 m_t = inputs_t[1]
-                h_new = h_tm1 + m_t * (h_new - h_tm1)
-                c_new = c_tm1 + m_t * (c_new - c_tm1)
+                h_new = masked_step(h_tm1, h_new, m_t)
+                c_new = masked_step(c_tm1, c_new, m_t)
             gates = ops.concatenate([i, f, g, o], axis=-1)
             return (h_new, c_new), (h_new, c_new, gates)
 
@@ -197,8 +193,8 @@ def peephole_lstm_recurrence(
         projected_inputs,
         h0,
         c0,
-        recurrent_kernel,
+        setup.recurrent_kernel,
         ops.cast(peepholes, "float32"),
-        mask,
-        recurrent_mask,
+        setup.mask,
+        setup.recurrent_mask,
     )

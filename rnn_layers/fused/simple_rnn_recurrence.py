@@ -6,9 +6,9 @@ h_t = act(x_t W + b + h_{t-1} U). The backward loop holds only
 
 from keras import ops
 
-from rnn_layers.fused.activation_grads import activation_and_grad
-from rnn_layers.fused.matmul import loop_matmul_dtype
 from rnn_layers.fused.matmul import mixed_matmul
+from rnn_layers.fused.recurrence_setup import masked_step
+from rnn_layers.fused.recurrence_setup import recurrence_setup
 from rnn_layers.fused.time_scan import time_scan
 from rnn_layers.fused.upstream_gradients import upstream_gradients
 
@@ -43,20 +43,15 @@ def simple_rnn_recurrence(
         `(hidden_sequence, h_last)`.
 
     Raises:
-        NotImplementedError: for activations the backward pass lacks.
+        ValueError: for activations the backward pass lacks.
     """
-    act, act_grad = activation_and_grad(activation)
-    units = ops.shape(h0)[-1]
-    # A tensor, not a variable: the custom gradient returns dU itself.
-    recurrent_kernel = ops.copy(recurrent_kernel)
-    masked = mask is not None
-    dropped = recurrent_mask is not None
-    if not masked:
-        mask = ops.ones((ops.shape(projected_inputs)[0], 1, 1), "float32")
-    if not dropped:
-        recurrent_mask = ops.ones((1, units), "float32")
-
-    step_dtype = loop_matmul_dtype(matmul_dtype)
+    setup = recurrence_setup(
+        projected_inputs, h0, recurrent_kernel, mask, recurrent_mask,
+        matmul_dtype, [activation],
+    )
+    ((act, act_grad),) = setup.activations
+    units, masked, dropped = setup.units, setup.masked, setup.dropped
+    step_dtype = setup.step_dtype
 
     @ops.custom_gradient
     def recurrence(xw, h_init, u, m_seq, r_mask):
@@ -66,7 +61,7 @@ def simple_rnn_recurrence(
             h_in = h_tm1 * r_mask if dropped else h_tm1
             h_new = act(inputs_t[0] + mixed_matmul(h_in, u_mm, step_dtype))
             if masked:
-                h_out = h_tm1 + inputs_t[1] * (h_new - h_tm1)
+                h_out = masked_step(h_tm1, h_new, inputs_t[1])
                 return h_out, (h_out, h_new)
             return h_new, (h_new, h_new)
 
@@ -118,5 +113,7 @@ def simple_rnn_recurrence(
 
         return (h_seq, h_last), grad
 
-    return recurrence(projected_inputs, h0, recurrent_kernel, mask,
-                      recurrent_mask)
+    return recurrence(
+        projected_inputs, h0, setup.recurrent_kernel, setup.mask,
+        setup.recurrent_mask,
+    )

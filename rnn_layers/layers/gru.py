@@ -33,8 +33,14 @@ class GRU(CellLayer):
         seed: Defaults to `None`.
         return_sequences, return_state, go_backwards, stateful, unroll:
             as in `keras.layers.GRU`. Default to `False`.
-        fused: run the fused loop. Defaults to `True`.
-        use_cudnn: accepted for config compatibility; never used.
+        fused: `"auto"` runs the fused loop when the activations allow it
+            (`sigmoid`, `tanh`, `relu`, `linear`), `True` also warns when
+            they do not, `False` steps the cell under autodiff (see
+            `rnn_layers.RNN`). Defaults to `"auto"`.
+        use_cudnn: accepted for config compatibility (`"auto"`, `True` or
+            `False`); never used. Defaults to `"auto"`.
+        implementation: accepted and ignored, as in `keras.layers.GRU`.
+            Defaults to `2`.
 
     Call arguments:
         sequences: `(batch, time, features)`.
@@ -52,6 +58,7 @@ class GRU(CellLayer):
     """
 
     cell_class = GRUCell
+    takes_use_cudnn = True
     cell_properties = CellLayer.cell_properties + (
         "recurrent_activation",
         "reset_after",

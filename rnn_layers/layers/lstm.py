@@ -39,9 +39,14 @@ class LSTM(CellLayer):
         go_backwards: Defaults to `False`.
         stateful: Defaults to `False`.
         unroll: Defaults to `False`.
-        fused: run the fused loop (`False`: step the cell under autodiff).
-            Defaults to `True`.
-        use_cudnn: accepted for config compatibility; never used.
+        fused: `"auto"` runs the fused loop when the activations allow it
+            (`sigmoid`, `tanh`, `relu`, `linear`), `True` also warns when
+            they do not, `False` steps the cell under autodiff (see
+            `rnn_layers.RNN`). Defaults to `"auto"`.
+        use_cudnn: accepted for config compatibility (`"auto"`, `True` or
+            `False`); never used. Defaults to `"auto"`.
+        implementation: accepted and ignored, as in `keras.layers.LSTM`.
+            Defaults to `2`.
 
     Call arguments:
         sequences: `(batch, time, features)`.
@@ -61,6 +66,7 @@ class LSTM(CellLayer):
     """
 
     cell_class = LSTMCell
+    takes_use_cudnn = True
     cell_properties = CellLayer.cell_properties + (
         "recurrent_activation",
         "unit_forget_bias",

@@ -1,5 +1,7 @@
 """The generic recurrent layer, with the fused fast path for built-in cells."""
 
+import warnings
+
 import keras
 from keras import ops
 from keras import tree
@@ -41,12 +43,18 @@ class RNN(keras.layers.RNN):
     `go_backwards`, `return_state`, `unroll`, nested states, works inside
     `keras.layers.Bidirectional`) and adds:
 
-    - a fused fast path: cells that define `fused_call` (`LSTMCell`,
-      `GRUCell`, `SimpleRNNCell`) run the whole sequence with the input
-      projection hoisted out of the loop, one recurrent matmul per step and a
-      hand-written backward pass whose reverse loop holds only the recurrent
-      matmul. It gives the same numbers as stepping the cell; pass
-      `fused=False` to step the cell under autodiff instead.
+    - a fused fast path: cells that declare one (`cell.fused_support()`
+      returns `None`: `LSTMCell`, `GRUCell`, `SimpleRNNCell` and the LSTM
+      variants with sigmoid/tanh/relu/linear activations) run the whole
+      sequence through `cell.fused_call`, with the input projection hoisted
+      out of the loop, one recurrent matmul per step and a hand-written
+      backward pass whose reverse loop holds only the recurrent matmul. It
+      gives the same numbers as stepping the cell. As with Keras'
+      `use_cudnn`, `fused="auto"` takes it whenever the cell supports it;
+      `fused=True` asks for it and warns, when the cell (or `unroll=True`)
+      rules it out, that the layer steps the cell instead (a warning, not an
+      error, so that configs written with the old default `fused=True`
+      still load); `fused=False` always steps the cell under autodiff.
     - `constants`: extra tensors (e.g. an attention memory) handed to every
       step as `cell.call(inputs, states, constants=constants)`.
     - per-step zoneout masks: for a cell with `zoneout > 0` (`LSTMCell`,
@@ -72,8 +80,12 @@ class RNN(keras.layers.RNN):
             the fused path). Defaults to `False`.
         zero_output_for_mask: whether masked steps output zeros instead of
             the previous output. Defaults to `False`.
-        fused: whether cells with a `fused_call` use the fused loop.
-            Defaults to `True`.
+        fused: `"auto"`, `True` or `False`: whether to run the cell's fused
+            loop when `cell.fused_support()` allows it (`"auto"`), to ask for
+            it and warn when it does not apply (`True`), or to always step
+            the cell (`False`). Written to `get_config()` only when it is
+            not `"auto"`, so the config of a default layer loads in
+            `keras.layers.RNN`. Defaults to `"auto"`.
         **kwargs: base layer arguments.
 
     Call arguments:
@@ -104,9 +116,14 @@ class RNN(keras.layers.RNN):
         stateful=False,
         unroll=False,
         zero_output_for_mask=False,
-        fused=True,
+        fused="auto",
         **kwargs,
     ):
+        if fused not in ("auto", True, False):
+            raise ValueError(
+                f"Received `fused={fused!r}`; expected one of 'auto', True, "
+                "False."
+            )
         super().__init__(
             cell,
             return_sequences=return_sequences,
@@ -117,9 +134,36 @@ class RNN(keras.layers.RNN):
             zero_output_for_mask=zero_output_for_mask,
             **kwargs,
         )
-        self.fused = fused
+        self.fused = fused if fused == "auto" else bool(fused)
         self._constants = None
         self._zoneout_masks = None
+        reason = self.fused_support()
+        if self.fused is True and reason is not None:
+            warnings.warn(
+                f"`{self.name}` got `fused=True`, but {reason}, so it steps "
+                "the cell instead. Pass `fused='auto'` to take the fused "
+                "loop only where it applies, without this warning.",
+                stacklevel=2,
+            )
+
+    def fused_support(self):
+        """Says whether this layer runs its cell's fused loop.
+
+        Returns:
+            `None` when `fused` is not `False` and the fused loop applies,
+            else a sentence saying why the layer steps the cell.
+        """
+        if self.fused is False:
+            return "it was built with `fused=False`"
+        if self.unroll:
+            return "`unroll=True` unrolls the generic loop"
+        cell_support = getattr(self.cell, "fused_support", None)
+        if cell_support is None:
+            return (
+                f"{type(self.cell).__name__} declares no fused loop (it has "
+                "no `fused_support()` method)"
+            )
+        return cell_support()
 
     def compute_output_shape(
         self, sequences_shape, initial_state_shape=None, constants_shape=None
@@ -181,29 +225,20 @@ class RNN(keras.layers.RNN):
     def inner_loop(self, sequences, initial_state, mask, training=False):
         if tree.is_nested(mask):
             mask = mask[0]
-        if (
-            self.fused
-            and not self.unroll
-            and self._constants is None
-            and hasattr(self.cell, "fused_call")
-        ):
-            try:
-                last_output, outputs, states = self.cell.fused_call(
-                    sequences,
-                    initial_state,
-                    mask=mask,
-                    training=training,
-                    go_backwards=self.go_backwards,
-                    **self._zoneout_kwargs(),
+        if self._constants is None and self.fused_support() is None:
+            last_output, outputs, states = self.cell.fused_call(
+                sequences,
+                initial_state,
+                mask=mask,
+                training=training,
+                go_backwards=self.go_backwards,
+                **self._zoneout_kwargs(),
+            )
+            if self.zero_output_for_mask and mask is not None:
+                outputs, last_output = self._zero_masked_outputs(
+                    outputs, mask
                 )
-            except NotImplementedError:
-                pass
-            else:
-                if self.zero_output_for_mask and mask is not None:
-                    outputs, last_output = self._zero_masked_outputs(
-                        outputs, mask
-                    )
-                return last_output, outputs, states
+            return last_output, outputs, states
         if self._constants is None and self._zoneout_masks is None:
             return super().inner_loop(
                 sequences, initial_state, mask, training=training
@@ -264,7 +299,10 @@ class RNN(keras.layers.RNN):
         )
 
     def get_config(self):
-        return {**super().get_config(), "fused": self.fused}
+        config = super().get_config()
+        if self.fused != "auto":
+            config["fused"] = self.fused
+        return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):

@@ -10,7 +10,9 @@ from rnn_layers.layers.cell_layer import CellLayer
 class SimpleRNN(CellLayer):
     """Fully connected recurrent layer with `SimpleRNNCell`'s fused loop.
 
-    Takes `keras.layers.SimpleRNN`'s arguments and weights.
+    Takes exactly `keras.layers.SimpleRNN`'s arguments (so, like it, no
+    `use_cudnn` and no `implementation`: they raise Keras' "Unrecognized
+    keyword arguments" error) and its weights.
 
     Args:
         units: positive int, dimensionality of the output space.
@@ -28,7 +30,10 @@ class SimpleRNN(CellLayer):
         seed: Defaults to `None`.
         return_sequences, return_state, go_backwards, stateful, unroll:
             as in `keras.layers.SimpleRNN`. Default to `False`.
-        fused: run the fused loop. Defaults to `True`.
+        fused: `"auto"` runs the fused loop when `activation` allows it
+            (`sigmoid`, `tanh`, `relu`, `linear`), `True` also warns when
+            it does not, `False` steps the cell under autodiff (see
+            `rnn_layers.RNN`). Defaults to `"auto"`.
 
     Call arguments:
         sequences: `(batch, time, features)`.

@@ -24,7 +24,12 @@ class BeamSampler(Sampler):
     the live ones until the loop ends (at `max_length` or once every beam
     is finished). Prompt tokens (`mask`) are forced on every beam and add
     nothing to the score. With `num_beams=1` the result equals greedy
-    decoding. Short name `"beam"`. See `Sampler` for the call arguments.
+    decoding. Short name `"beam"`. See `Sampler` for the call arguments;
+    `seed`, `top_k` and `top_p` are accepted (one call signature for every
+    sampler) and ignored: beam search is deterministic and ranks every
+    token. The scores it returns (`return_scores=True`, `return_all_beams`)
+    are the summed log-probabilities `log p(Y)` under `log_softmax(logits /
+    temperature)`, without the length penalty, as in KerasHub.
     `next` sees `batch * num_beams` rows: tensors it reads from outside the
     cache, such as an attention memory, must be laid out with
     `expand_to_beams` first.
@@ -47,10 +52,15 @@ class BeamSampler(Sampler):
     ...     logits = keras.ops.log(keras.ops.convert_to_tensor(
     ...         [[0.1, 0.5, 0.4]] * prompt.shape[0]))
     ...     return logits, None, cache
-    >>> tokens = BeamSampler(num_beams=2)(next, np.zeros((1, 3), "int32"))
+    >>> tokens, scores = BeamSampler(num_beams=2)(
+    ...     next, np.zeros((1, 3), "int32"), return_scores=True)
     >>> keras.ops.convert_to_numpy(tokens).tolist()
     [[0, 1, 1]]
+    >>> round(float(keras.ops.convert_to_numpy(scores)[0]), 4)  # 2 log 0.5
+    -1.3863
     """
+
+    stochastic = False
 
     def __init__(
         self, num_beams=4, length_penalty=0.0, return_all_beams=False,
@@ -72,12 +82,7 @@ class BeamSampler(Sampler):
                         finished, pad_token_id):
         """`(batch * beams, vocab)` log probabilities with forced tokens."""
         logits = self.prepare_logits(logits, prompt, index)
-        log_probs = ops.log_softmax(
-            ops.cast(logits, "float32") / ops.cast(
-                self.temperature if temperature is None else temperature,
-                "float32"),
-            axis=-1,
-        )
+        log_probs = ops.log_softmax(logits / temperature, axis=-1)
         vocabulary_ids = ops.arange(log_probs.shape[-1], dtype="int32")[None]
 
         def only(token):  # 0 for `token`, NEG_INF elsewhere
@@ -120,10 +125,14 @@ class BeamSampler(Sampler):
         pad_token_id=0,
         seed=None,
         temperature=None,
+        top_k=None,
+        top_p=None,
+        return_scores=False,
     ):
         beams = self.num_beams
         penalised = self.length_penalty != 0
         prompt, mask, index = self.prepare_inputs(prompt, mask, index)
+        temperature = self.resolve_temperature(temperature)
         max_length = ops.shape(prompt)[1]
         batch = ops.shape(prompt)[0]
         # Every tensor below is flat, row r = batch_index * beams + beam.
@@ -163,13 +172,14 @@ class BeamSampler(Sampler):
             if penalised:
                 ranked = candidates / self._penalty(new_lengths)[:, None]
             ranked = ops.reshape(ranked, (-1, beams * vocabulary))
-            values, top = ops.top_k(ranked, k=beams, sorted=True)  # (b, k)
+            _, top = ops.top_k(ranked, k=beams, sorted=True)  # (b, k)
+            scores = ops.take_along_axis(
+                ops.reshape(candidates, (-1, beams * vocabulary)), top,
+                axis=1)  # (batch, k), the raw log-probabilities
+            scores = ops.reshape(scores, (-1,))
             parent = ops.reshape(top // vocabulary + offsets, (-1,))
             token = ops.cast(ops.reshape(top % vocabulary, (-1,)), "int32")
-            scores = ops.reshape(values, (-1,))
             lengths = ops.take(new_lengths, parent, axis=0)
-            if penalised:
-                scores = scores * self._penalty(lengths)
 
             prompt = ops.take(prompt, parent, axis=0)
             cache = keras.tree.map_structure(
@@ -185,13 +195,16 @@ class BeamSampler(Sampler):
         prompt, _, _, scores, _, lengths = ops.while_loop(
             cond, body, (prompt, cache, index, scores, finished, lengths)
         )
-        final = scores / self._penalty(lengths)
-        final = sm.unflatten_beams(final, beams)  # (batch, beams)
-        _, order = ops.top_k(final, k=beams, sorted=True)  # (batch, beams)
+        ranking = sm.unflatten_beams(scores / self._penalty(lengths), beams)
+        _, order = ops.top_k(ranking, k=beams, sorted=True)  # (batch, beams)
         prompt = sm.unflatten_beams(prompt, beams)  # (batch, beams, length)
         prompt = sm.gather_beams(prompt, order)
+        scores = ops.take_along_axis(
+            sm.unflatten_beams(scores, beams), order, axis=1)
         if self.return_all_beams:
-            return prompt, ops.take_along_axis(final, order, axis=1)
+            return prompt, scores
+        if return_scores:
+            return prompt[:, 0], scores[:, 0]
         return prompt[:, 0]
 
     def get_config(self):

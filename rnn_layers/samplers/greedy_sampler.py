@@ -10,8 +10,10 @@ from rnn_layers.samplers.sampler import Sampler
 class GreedySampler(Sampler):
     """Picks `argmax` of the next-token distribution at every step.
 
-    Deterministic; `temperature` has no effect on the choice. Short name
-    `"greedy"`. See `Sampler` for the call arguments.
+    Deterministic: `temperature`, `top_k`, `top_p` and `seed` do not change
+    the choice (the filters always keep the most probable token);
+    `temperature` only enters the scores of `return_scores=True`. Short
+    name `"greedy"`. See `Sampler` for the call arguments.
 
     Args:
         no_repeat_ngram_size: int, forbid repeating n-grams of this size;
@@ -28,8 +30,6 @@ class GreedySampler(Sampler):
     """
 
     stochastic = False
-    # argmax(softmax(logits / t)) == argmax(logits): skip the softmax.
-    needs_probabilities = False
 
-    def get_next_token(self, probabilities):
-        return ops.argmax(probabilities, axis=-1)
+    def get_next_token(self, logits, noise):
+        return ops.argmax(logits, axis=-1)

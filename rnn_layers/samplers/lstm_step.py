@@ -12,9 +12,9 @@ precomputed for the whole vocabulary:
 one gather and one matmul instead of gather, two matmuls and a bias add
 (and the `(embedding_dim, gates * units)` kernel is never read again).
 Deeper layers stack `[W; U]` so their step is one matmul over
-`concat([x, h_{t-1}])`. The gate math is the cell's own (`LSTMCell`,
-`GRUCell` docstrings); results equal the unfused step up to float
-rounding.
+`concat([x, h_{t-1}])`. The gate math is the cells' own
+(`rnn_layers/cells/gate_math.py`, which `LSTMCell`, `GRUCell` and the fused
+loops use too); results equal the unfused step up to float rounding.
 """
 
 from keras import activations
@@ -22,6 +22,8 @@ from keras import ops
 
 from rnn_layers.cells import GRUCell
 from rnn_layers.cells import LSTMCell
+from rnn_layers.cells.gate_math import gru_gates
+from rnn_layers.cells.gate_math import lstm_gates
 
 
 def _constant(variable):
@@ -51,17 +53,6 @@ def _input_bias(cell):
     if not cell.use_bias:
         return 0.0
     return _constant(cell.input_bias())
-
-
-def _lstm_update(cell, z, states):
-    """LSTM gates from the pre-activation `z` `(batch, 4 units)`."""
-    c_tm1 = states[1]
-    z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)  # 4 x (batch, units)
-    i = cell.recurrent_activation(z_i)
-    f = cell.recurrent_activation(z_f)
-    c = f * c_tm1 + i * cell.activation(z_c)
-    h = cell.recurrent_activation(z_o) * cell.activation(c)
-    return h, (h, c)
 
 
 class _FoldedCell:
@@ -101,7 +92,9 @@ class _FoldedCell:
                 z = ops.matmul(
                     ops.concatenate([inputs, h_tm1], axis=-1),
                     self.stacked_kernel) + self.bias
-            return _lstm_update(self.cell, z, states)
+            h, c, _ = lstm_gates(z, states[1], self.cell.activation,
+                                 self.cell.recurrent_activation)
+            return h, (h, c)
         if self.table is not None:
             x = ops.take(self.table, inputs, axis=0)  # (batch, 3 units)
         else:
@@ -110,21 +103,21 @@ class _FoldedCell:
 
     def _gru_update(self, x, h_tm1):
         cell, units = self.cell, self.units
+        reset_projection = None
         if cell.reset_after:
             hu = ops.matmul(h_tm1, self.recurrent_kernel)
             if self.recurrent_bias is not None:
                 hu = hu + self.recurrent_bias
         else:
             hu = ops.matmul(h_tm1, self.recurrent_kernel[:, : 2 * units])
-        zr = cell.recurrent_activation(x[:, : 2 * units] + hu[:, : 2 * units])
-        z, r = zr[:, :units], zr[:, units:]  # (batch, units) each
-        if cell.reset_after:
-            candidate = r * hu[:, 2 * units:]
-        else:
-            candidate = ops.matmul(
-                r * h_tm1, self.recurrent_kernel[:, 2 * units:])
-        n = cell.activation(x[:, 2 * units:] + candidate)
-        h = z * h_tm1 + (1.0 - z) * n
+
+            def reset_projection(r):
+                return ops.matmul(
+                    r * h_tm1, self.recurrent_kernel[:, 2 * units:])
+
+        h, _ = gru_gates(x, hu, h_tm1, cell.activation,
+                         cell.recurrent_activation,
+                         reset_projection=reset_projection)
         return h, (h,)
 
 

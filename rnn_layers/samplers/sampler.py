@@ -1,9 +1,14 @@
 """Base class of the token samplers: the decode loop lives here."""
 
+import numbers
+
 import keras
+import numpy as np
 from keras import ops
 
 from rnn_layers.samplers import sampler_math
+from rnn_layers.samplers.gumbel_noise import gumbel_noise
+from rnn_layers.samplers.gumbel_noise import prompt_keys
 
 
 def _check_positive_int(name, value, allow_zero=False):
@@ -13,6 +18,10 @@ def _check_positive_int(name, value, allow_zero=False):
         raise ValueError(
             f"Received `{name}={value!r}`; expected a {kind} integer."
         )
+
+
+def _is_number(value):
+    return isinstance(value, numbers.Number) and not isinstance(value, bool)
 
 
 def write_token(tokens, positions, index, token):
@@ -32,14 +41,20 @@ def write_token(tokens, positions, index, token):
     return ops.where((positions == index)[None], token[:, None], tokens)
 
 
+def picked_log_probs(log_probs, token):
+    """`log_probs[r, token[r]]` per row: `(batch, V), (batch,) -> (batch,)`."""
+    return ops.take_along_axis(log_probs, token[:, None], axis=-1)[:, 0]
+
+
 @keras.saving.register_keras_serializable(package="rnn_layers")
 class Sampler:
     """Generates tokens one step at a time inside `keras.ops.while_loop`.
 
     The KerasHub split: this base class owns the loop (prompt forcing, end
-    tokens, temperature, n-gram blocking, seeds) and subclasses only
-    implement `get_next_token(probabilities)`. The model is reached through
-    one callable, so samplers never import a model:
+    tokens, temperature, top-k/top-p filtering, n-gram blocking, seeds,
+    scores) and subclasses only implement `get_next_token(logits, noise)`.
+    The model is reached through one callable, so samplers never import a
+    model:
 
     ```
     next(prompt, cache, index) -> (logits, hidden_states, cache)
@@ -47,12 +62,12 @@ class Sampler:
 
     `prompt` is the int `(batch, max_length)` buffer of non-negative
     token ids, `index` the position being written (a scalar int tensor)
-    and `logits`
-    `(batch, vocabulary)` score the token at `index`. A recurrent decoder
-    reads only `prompt[:, index - 1]` and carries its recurrent states in
-    `cache` (a tuple of `(batch, units)` tensors), so each token costs one
-    cell step; `rnn_layers.samplers.recurrent_next` builds such a `next`
-    from a `step_fn(tokens, states) -> (logits, states)`.
+    and `logits` `(batch, vocabulary)` score the token at `index`. A
+    recurrent decoder reads only `prompt[:, index - 1]` and carries its
+    recurrent states in `cache` (a tuple of `(batch, units)` tensors), so
+    each token costs one cell step; `rnn_layers.samplers.recurrent_next`
+    builds such a `next` from a `step_fn(tokens, states) -> (logits,
+    states)`.
 
     Prompts of different lengths share one buffer: `mask` marks prompt
     tokens, which are copied through (the model still steps over them)
@@ -60,20 +75,34 @@ class Sampler:
     `max_length` or when every row has produced `end_token_id`; positions
     after a row's end token are set to `pad_token_id`.
 
+    Each step divides the logits by `temperature` (in float32); a
+    stochastic sampler then keeps the `top_k` / `top_p` tokens
+    (`sampler_math.filter_logits`: `top_k <= 0` and `top_p >= 1` disable
+    them, the most probable token always stays) and draws with the
+    Gumbel-max trick, `argmax(logits + g)`, where the noise `g =
+    gumbel_noise(seed, index, token id)` depends on nothing else (the same
+    bits on every backend), where a row's seed is keyed by its own prompt
+    (`gumbel_noise.prompt_keys`). So a row's tokens depend only on its own
+    prompt, logits and seed: identical prompts in one batch get identical
+    continuations, different prompts draw unrelated noise from one shared
+    seed, and neither the batch size nor the neighbours change an answer.
+    For different samples of one prompt, give each row its own seed
+    (`seed` of shape `(batch,)`).
+
     The whole loop traces in `tf.function` and `jax.jit`, so it exports in
-    one SavedModel graph. Build the layers `next` uses before decoding (call
-    them once): JAX cannot create variables inside the traced loop.
-    Randomness is stateless inside the loop: the seed state is a loop
-    variable. Pass `seed` (an int or a scalar int tensor,
-    e.g. an export signature input) for reproducible or traced generation.
+    one SavedModel graph; `seed`, `temperature`, `top_k` and `top_p` may be
+    scalar tensors (signature inputs). Build the layers `next` uses before
+    decoding (call them once): JAX cannot create variables inside the
+    traced loop.
 
     Args:
         temperature: positive float dividing the logits before the softmax
             (computed in float32). Defaults to `1.0`.
         no_repeat_ngram_size: int, forbid repeating any n-gram of this size
             within a sequence; `0` disables. Defaults to `0`.
-        seed: optional int, the default seed of `__call__`. Defaults to
-            `None` (a fresh stream per call, eager only on JAX).
+        seed: optional non-negative int, the default seed of `__call__`.
+            Defaults to `None` (a fresh seed per call, drawn from the
+            sampler's `keras.random.SeedGenerator`; eager only on JAX).
 
     Call arguments:
         next: the step callable described above.
@@ -85,12 +114,25 @@ class Sampler:
             Defaults to `None` (only positions before `index` are prompt).
         end_token_id: optional int, the token that ends a row.
         pad_token_id: int written after a row's end token. Defaults to `0`.
-        seed: optional int or scalar int tensor overriding the sampler seed.
+        seed: optional int, scalar int tensor (one noise stream shared by
+            every row) or int tensor `(batch,)` (one stream per row),
+            overriding the sampler seed. Deterministic samplers ignore it.
         temperature: optional float or scalar tensor overriding the
             constructor temperature.
+        top_k: optional int or scalar int tensor overriding the sampler's
+            (`0` for samplers without one). Deterministic samplers ignore
+            it.
+        top_p: optional float or scalar float tensor, likewise (`1.0`).
+        return_scores: Python bool; also return each row's summed
+            log-probability of its generated tokens (the end token
+            included, prompt and padding excluded) under
+            `log_softmax(logits / temperature)` after n-gram blocking.
+            Defaults to `False`.
 
     Returns:
-        int32 `(batch, max_length)` tokens: the prompts with continuations.
+        int32 `(batch, max_length)` tokens: the prompts with continuations;
+        with `return_scores=True`, the tuple `(tokens, scores)` with float32
+        `scores (batch,)`.
 
     Example:
 
@@ -103,15 +145,16 @@ class Sampler:
     [[1, 3, 3, 3], [1, 3, 3, 3]]
     """
 
-    # Whether `get_next_token` draws random numbers; deterministic samplers
-    # never touch the seed generator (so they trace without a seed).
+    # Whether `get_next_token` draws: deterministic samplers get no noise,
+    # skip the top-k/top-p filter (it never removes the argmax) and never
+    # read the seed (so they trace without one).
     stochastic = True
-    # Whether `get_next_token` needs the softmax; `False` passes it the
-    # float32 logits instead (same argmax, two ops fewer per step).
-    needs_probabilities = True
+    # Filters of samplers that have none; `RandomSampler` sets its own.
+    top_k = 0
+    top_p = 1.0
 
     def __init__(self, temperature=1.0, no_repeat_ngram_size=0, seed=None):
-        if not (isinstance(temperature, (int, float)) and temperature > 0):
+        if not (_is_number(temperature) and temperature > 0):
             raise ValueError(
                 f"Received `temperature={temperature!r}`; expected a "
                 "positive float."
@@ -128,10 +171,18 @@ class Sampler:
 
     # -- hooks for subclasses ---------------------------------------------
 
-    def get_next_token(self, probabilities):
-        """Picks `(batch,)` token ids from `(batch, vocabulary)` probabilities.
+    def get_next_token(self, logits, noise):
+        """Picks `(batch,)` token ids for one step.
 
-        Random draws must use `seed=self.seed_generator`.
+        Args:
+            logits: float32 `(batch, vocabulary)`, the step's logits after
+                n-gram blocking and temperature and, for a stochastic
+                sampler, the top-k/top-p filter; forbidden tokens hold
+                `NEG_INF`. (A deterministic sampler without scores gets
+                them undivided by the temperature: the argmax is the same.)
+            noise: float32 Gumbel noise `(rows, vocabulary)` with `rows` 1
+                (shared by the batch) or `batch`, or `None` when
+                `stochastic` is `False`.
         """
         raise NotImplementedError(
             f"{type(self).__name__} must implement `get_next_token`."
@@ -139,48 +190,44 @@ class Sampler:
 
     # -- shared pieces -----------------------------------------------------
 
-    def compute_probabilities(self, logits, temperature=None):
-        """Softmax of `logits / temperature` in float32."""
-        temperature = self.temperature if temperature is None else temperature
-        logits = ops.cast(logits, "float32")
-        return ops.softmax(logits / ops.cast(temperature, "float32"), axis=-1)
-
     def prepare_logits(self, logits, tokens, index):
-        """Applies n-gram blocking to the raw logits of position `index`."""
+        """float32 `logits` of position `index` with n-gram blocking."""
+        logits = ops.cast(logits, "float32")
         if self.no_repeat_ngram_size:
             logits = sampler_math.block_repeated_ngrams(
-                ops.cast(logits, "float32"), tokens, index,
-                self.no_repeat_ngram_size,
+                logits, tokens, index, self.no_repeat_ngram_size,
             )
         return logits
 
-    def initial_seed_state(self, seed=None):
-        """The seed generator state the loop starts from."""
-        dtype = self.seed_generator.state.dtype
-        seed = self.seed if seed is None else seed
-        if not self.stochastic:
-            return ops.zeros((2,), dtype=dtype)
-        if seed is None:
-            # A fresh stream per call; needs eager execution on JAX.
-            return self.seed_generator.next(ordered=False)
-        if isinstance(seed, int):
-            return ops.convert_to_tensor([seed, 0], dtype=dtype)
-        seed = ops.cast(ops.reshape(seed, ()), dtype)
-        return ops.stack([seed, ops.zeros_like(seed)])
+    def resolve_temperature(self, temperature=None):
+        """The float32 temperature of a call."""
+        temperature = self.temperature if temperature is None else temperature
+        return ops.cast(temperature, "float32")
 
-    def draw(self, fn, seed_state, *args):
-        """Runs `fn(*args)` statelessly from `seed_state`.
+    def row_seeds(self, seed=None):
+        """The `uint32` seeds of a call's noise, `(1,)` or `(batch,)`.
 
-        Returns:
-            Tuple `(fn(*args), next_seed_state)`.
+        Args:
+            seed: `None` (the sampler seed, else a fresh one), an int, or an
+                int tensor of shape `()` or `(batch,)`; ints wrap modulo
+                `2**32`.
         """
-        mapping = [(self.seed_generator.state, seed_state)]
-        with keras.StatelessScope(state_mapping=mapping) as scope:
-            result = fn(*args)
-            new_state = scope.get_current_value(self.seed_generator.state)
-        if new_state is None:
-            new_state = seed_state
-        return result, ops.cast(new_state, seed_state.dtype)
+        seed = self.seed if seed is None else seed
+        if seed is None:
+            # A fresh seed per call; stateful, so eager only on JAX.
+            seed = keras.random.randint(
+                (), 0, np.iinfo("int32").max, seed=self.seed_generator
+            )
+        if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+            return ops.convert_to_tensor(np.array([int(seed) % 2**32],
+                                                  "uint32"))
+        seed = ops.convert_to_tensor(seed)
+        if len(seed.shape) > 1:
+            raise ValueError(
+                f"Received `seed` of shape {tuple(seed.shape)}; expected an "
+                "int, a scalar int tensor or one seed per row `(batch,)`."
+            )
+        return ops.cast(ops.reshape(seed, (-1,)), "uint32")
 
     @staticmethod
     def prepare_inputs(prompt, mask, index):
@@ -205,6 +252,9 @@ class Sampler:
         pad_token_id=0,
         seed=None,
         temperature=None,
+        top_k=None,
+        top_p=None,
+        return_scores=False,
     ):
         prompt, mask, index = self.prepare_inputs(prompt, mask, index)
         max_length = ops.shape(prompt)[1]
@@ -213,32 +263,48 @@ class Sampler:
         # Prompt tokens where forced, -1 where sampled: one read per step.
         forced = ops.where(mask, prompt, -1)  # (batch, max_length)
         finished = ops.zeros(ops.shape(prompt)[:1], dtype="bool")  # (batch,)
-        seed_state = self.initial_seed_state(seed)
+        scores = ops.zeros(ops.shape(prompt)[:1], dtype="float32")
+        temperature = self.resolve_temperature(temperature)
+        tempered = self.stochastic or return_scores
+        top_k = self.top_k if top_k is None else top_k
+        top_p = self.top_p if top_p is None else top_p
+        filtered = self.stochastic and not (
+            _is_number(top_k) and top_k <= 0
+            and _is_number(top_p) and top_p >= 1
+        )
+        seeds = None
+        if self.stochastic:
+            seeds = prompt_keys(self.row_seeds(seed), prompt, mask)
 
-        def cond(prompt, cache, index, finished, seed_state):
+        def cond(prompt, cache, index, finished, scores):
             if end_token_id is None:  # `finished` stays False
                 return index < max_length
             return ops.logical_and(
                 index < max_length, ops.logical_not(ops.all(finished))
             )
 
-        def body(prompt, cache, index, finished, seed_state):
+        def body(prompt, cache, index, finished, scores):
             logits, _, cache = next(prompt, cache, index)
             logits = self.prepare_logits(logits, prompt, index)
-            if self.needs_probabilities:
-                probabilities = self.compute_probabilities(
-                    logits, temperature)
-            else:
-                probabilities = ops.cast(logits, "float32")
-            next_token, seed_state = self.draw(
-                self.get_next_token, seed_state, probabilities
-            )
-            next_token = ops.cast(next_token, "int32")  # (batch,)
+            if tempered:
+                logits = logits / temperature
+            log_probs = ops.log_softmax(logits) if return_scores else None
+            noise = None
+            if self.stochastic:
+                if filtered:
+                    logits = sampler_math.filter_logits(logits, top_k, top_p)
+                noise = gumbel_noise(seeds, index, ops.shape(logits)[-1])
+            next_token = ops.cast(
+                self.get_next_token(logits, noise), "int32")  # (batch,)
             forced_token = forced[:, index]  # (batch,)
             in_prompt = forced_token >= 0
             next_token = ops.where(in_prompt, forced_token, next_token)
             if end_token_id is not None:
                 next_token = ops.where(finished, pad_token_id, next_token)
+            if return_scores:
+                grows = ops.logical_not(ops.logical_or(in_prompt, finished))
+                scores = scores + ops.where(
+                    grows, picked_log_probs(log_probs, next_token), 0.0)
             prompt = write_token(prompt, positions, index, next_token)
             if end_token_id is not None:
                 finished = ops.logical_or(
@@ -247,11 +313,13 @@ class Sampler:
                         ops.logical_not(in_prompt), next_token == end_token_id
                     ),
                 )
-            return prompt, cache, index + 1, finished, seed_state
+            return prompt, cache, index + 1, finished, scores
 
-        prompt, *_ = ops.while_loop(
-            cond, body, (prompt, cache, index, finished, seed_state)
+        prompt, _, _, _, scores = ops.while_loop(
+            cond, body, (prompt, cache, index, finished, scores)
         )
+        if return_scores:
+            return prompt, scores
         return prompt
 
     def get_config(self):

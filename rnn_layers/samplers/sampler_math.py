@@ -1,4 +1,5 @@
-"""Pure helpers of the decode loops: n-gram blocking, beam bookkeeping.
+"""Pure helpers of the decode loops: top-k/top-p filtering, n-gram
+blocking, beam bookkeeping.
 
 All functions use `keras.ops` only, trace inside `keras.ops.while_loop`
 and take the current write position `index` as a scalar tensor.
@@ -6,8 +7,61 @@ and take the current write position `index` as a scalar tensor.
 
 from keras import ops
 
-# Log-probability standing for "impossible". Finite so sums stay finite.
-NEG_INF = -1e9
+from rnn_layers.constants import NEG_INF
+
+
+def filter_logits(logits, top_k=0, top_p=1.0):
+    """Keeps each row's top-k and top-p tokens, `NEG_INF` elsewhere.
+
+    Top-k (Fan et al. 2018) keeps the `top_k` most probable tokens; top-p
+    (nucleus, Holtzman et al. 2020) keeps tokens, most probable first, while
+    the mass before them is below `top_p`. Both apply together (the
+    intersection), and the most probable token always stays, so `argmax`
+    never changes. Ties rank the lower token id first. The result stays in
+    vocabulary order, ready for `argmax(logits + gumbel_noise)`.
+
+    Args:
+        logits: float `(batch, vocabulary)`, already divided by the
+            temperature.
+        top_k: int or scalar int tensor; `<= 0` disables. Defaults to `0`.
+        top_p: float or scalar float tensor; `>= 1` disables. Defaults to
+            `1.0`.
+
+    Returns:
+        float32 `(batch, vocabulary)`: `logits` where kept, else `NEG_INF`.
+
+    Example:
+
+    >>> logits = np.log(np.array([[0.1, 0.5, 0.15, 0.25]], "float32"))
+    >>> kept = filter_logits(logits, top_k=3, top_p=0.7)
+    >>> keras.ops.convert_to_numpy(kept > NEG_INF).tolist()
+    [[False, True, False, True]]
+    """
+    logits = ops.cast(logits, "float32")
+    vocabulary = ops.shape(logits)[-1]
+    ranked = -ops.sort(-logits, axis=-1)  # (batch, V), descending
+    probabilities = ops.softmax(ranked, axis=-1)
+    mass = ops.cumsum(probabilities, axis=-1)  # (batch, V)
+    mass_before = ops.concatenate(
+        [ops.zeros_like(mass[:, :1]), mass[:, :-1]], axis=-1
+    )  # (batch, V): the exclusive sum, non-decreasing
+    rank = ops.arange(vocabulary, dtype="int32")[None]  # (1, V)
+    top_k = ops.cast(top_k, "int32")
+    top_p = ops.cast(top_p, "float32")
+    keep_k = ops.logical_or(top_k <= 0, rank < top_k)
+    keep_p = ops.logical_or(top_p >= 1.0, mass_before < top_p)
+    keep = ops.logical_or(ops.logical_and(keep_k, keep_p), rank == 0)
+    # `keep` is a prefix of the ranking: back in vocabulary order, a token
+    # stays if it beats the last kept value, or ties with it and is among
+    # the first (lowest-id) tied tokens that still fit.
+    count = ops.sum(ops.cast(keep, "int32"), axis=-1, keepdims=True)  # (b, 1)
+    threshold = ops.take_along_axis(ranked, count - 1, axis=-1)  # (batch, 1)
+    above = logits > threshold
+    tied = logits == threshold
+    room = count - ops.sum(ops.cast(above, "int32"), axis=-1, keepdims=True)
+    first_tied = ops.cumsum(ops.cast(tied, "int32"), axis=-1) <= room
+    kept = ops.logical_or(above, ops.logical_and(tied, first_tied))
+    return ops.where(kept, logits, NEG_INF)
 
 
 def block_repeated_ngrams(logits, tokens, index, ngram_size):

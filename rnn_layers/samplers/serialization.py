@@ -32,39 +32,51 @@ def deserialize(config):
     )
 
 
-def get(identifier):
+def get(identifier, **kwargs):
     """Resolves a sampler from an instance, a short name or a config.
 
     Args:
         identifier: a `Sampler`, a short name (`"greedy"`, `"random"` or
-            `"temperature"`, `"top_k"`, `"top_p"`, `"beam"`) or a config
-            dict from `serialize()`.
+            `"temperature"`, `"top_k"`, `"top_p"`, `"beam"`), a class name
+            (`"TopKSampler"`) or a config dict from `serialize()`.
+        **kwargs: constructor arguments of the named sampler (e.g.
+            `get("beam", num_beams=3)`); only with a name.
 
     Returns:
-        A `Sampler` instance (default arguments for a short name).
+        A `Sampler` instance. Build it outside traced functions: a sampler
+        owns a seed variable.
 
     Raises:
-        ValueError: for an unknown name or an unsupported type.
+        ValueError: for an unknown name, an unsupported type, or `kwargs`
+            with an instance or a config.
 
     Example:
 
     >>> get("top_k").k
     5
+    >>> get("beam", num_beams=3, length_penalty=0.6).num_beams
+    3
     """
-    if isinstance(identifier, Sampler):
-        return identifier
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
     if isinstance(identifier, str):
         key = identifier.lower()
         if key in _SHORT_NAMES:
-            return _SHORT_NAMES[key]()
+            return _SHORT_NAMES[key](**kwargs)
         if identifier in _CLASSES:
-            return _CLASSES[identifier]()
+            return _CLASSES[identifier](**kwargs)
         raise ValueError(
             f"Received `identifier={identifier!r}`; expected one of "
             f"{sorted(_SHORT_NAMES)}, a `Sampler` or a config dict."
         )
+    if kwargs:
+        raise ValueError(
+            f"Received constructor arguments {sorted(kwargs)} with "
+            f"`identifier` of type {type(identifier).__name__}; pass them "
+            "only with a short name, e.g. `get('top_k', k=10)`."
+        )
+    if isinstance(identifier, Sampler):
+        return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
     raise ValueError(
         f"Received `identifier={identifier!r}` of type "
         f"{type(identifier).__name__}; expected a `Sampler`, a short name or "

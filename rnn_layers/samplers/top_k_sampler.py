@@ -1,22 +1,23 @@
 """Top-k sampling: draw among the k most probable tokens."""
 
 import keras
-from keras import ops
 
-from rnn_layers.samplers.sampler import Sampler
+from rnn_layers.samplers.random_sampler import RandomSampler
 from rnn_layers.samplers.sampler import _check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="rnn_layers")
-class TopKSampler(Sampler):
+class TopKSampler(RandomSampler):
     """Samples from the `k` most probable tokens, renormalised.
 
-    Fan et al. 2018. Short name `"top_k"`. See `Sampler` for the call
-    arguments.
+    Fan et al. 2018. `RandomSampler(top_k=k)` under its KerasHub name;
+    `top_k` and `top_p` still override per call. Short name `"top_k"`. See
+    `Sampler` for the call arguments.
 
     Args:
         k: positive int, how many tokens stay candidates. Defaults to `5`.
-        **kwargs: `Sampler` arguments (`temperature`, `seed`, ...).
+        **kwargs: `RandomSampler` arguments other than `top_k`
+            (`temperature`, `top_p`, `seed`, ...).
 
     Example:
 
@@ -28,23 +29,14 @@ class TopKSampler(Sampler):
     """
 
     def __init__(self, k=5, **kwargs):
-        super().__init__(**kwargs)
         _check_positive_int("k", k)
-        self.k = k
+        super().__init__(top_k=k, **kwargs)
 
-    def get_next_token(self, probabilities):
-        k = min(self.k, probabilities.shape[-1])
-        top_probabilities, top_indices = ops.top_k(
-            probabilities, k=k, sorted=False
-        )  # (batch, k), (batch, k)
-        choice = keras.random.categorical(
-            ops.log(ops.maximum(top_probabilities, 1e-30)),
-            1,
-            seed=self.seed_generator,
-        )  # (batch, 1)
-        return ops.take_along_axis(top_indices, choice, axis=-1)[:, 0]
+    @property
+    def k(self):
+        return self.top_k
 
     def get_config(self):
         config = super().get_config()
-        config["k"] = self.k
+        config["k"] = config.pop("top_k")
         return config

@@ -4,6 +4,8 @@ import keras
 from keras import initializers
 from keras import ops
 
+from rnn_layers.constants import NEG_INF
+
 _MODES = ("sum", "mean", "max", "attention")
 
 
@@ -72,7 +74,7 @@ class GraphReadout(keras.layers.Layer):
             lowest = ops.min(states, axis=1, keepdims=True)
             return ops.max(ops.where(mask > 0, states, lowest), axis=1)
         scores = ops.matmul(states, self.kernel)  # (batch, V, 1)
-        scores = ops.where(mask > 0, scores, -1e9)
+        scores = ops.where(mask > 0, scores, NEG_INF)
         alpha = ops.softmax(scores, axis=1) * mask  # (batch, V, 1)
         return ops.sum(alpha * states, axis=1)
 

@@ -14,6 +14,24 @@ def _sizes(cell):
     return list(sizes) if isinstance(sizes, (list, tuple)) else [sizes]
 
 
+def _is_attention(cell):
+    """Whether `cell` attends to a memory (an `AttentionWrapper`)."""
+    return hasattr(cell, "prepare_constants")
+
+
+def _check_memory_depth(encoder_cell, wrapper, bidirectional):
+    size = getattr(encoder_cell, "output_size", None)
+    if size is None:
+        return
+    size = 2 * size if bidirectional else size
+    if size != wrapper.memory_depth:
+        raise ValueError(
+            f"The encoder outputs have size {size} but the attention "
+            f"decoder has `memory_depth={wrapper.memory_depth}`; build the "
+            f"`AttentionWrapper` with `memory_depth={size}`."
+        )
+
+
 @keras.saving.register_keras_serializable(package="rnn_layers")
 class Seq2Seq(keras.layers.Layer):
     """Recurrent encoder whose final states initialize a recurrent decoder.
@@ -32,13 +50,23 @@ class Seq2Seq(keras.layers.Layer):
     are concatenated state by state. When the encoder's state sizes differ
     from the decoder's, `bridge="dense"` maps each one with a `tanh` dense
     layer; otherwise sizes must match. `encode()` and `decode()` are exposed
-    separately so that a step-wise generator (or attention over the encoder
-    outputs) can reuse them.
+    separately so that a step-wise generator can reuse them.
+
+    With attention (Bahdanau et al. 2015), the decoder cell is an
+    `AttentionWrapper` whose `memory_depth` is the encoder's output size
+    (doubled when bidirectional): the encoder outputs become its memory,
+    their mask its memory mask (padded positions get no attention), the
+    encoder's final states start the wrapped cell and the attention vector
+    starts at zero. `call` does this itself; `decode` takes the memory as
+    `constants=[memory, memory_mask]`. To generate, hand the same wrapper to
+    `rnn_layers.AttentionDecoder` with `block.encode()`'s outputs and
+    states (second example).
 
     Args:
         encoder_cell: RNN cell of the encoder.
-        decoder_cell: RNN cell of the decoder, with the same number of
-            states as the encoder's.
+        decoder_cell: RNN cell of the decoder (or an `AttentionWrapper`
+            around one), with the same number of states as the
+            encoder's.
         bidirectional_encoder: whether the encoder runs in both
             directions. Defaults to `False`.
         bridge: `None` (states passed as they are) or `"dense"`. Defaults to
@@ -57,9 +85,26 @@ class Seq2Seq(keras.layers.Layer):
     Example:
 
     >>> block = Seq2Seq(LSTMCell(4), LSTMCell(8), bidirectional_encoder=True)
-    >>> block([np.ones((2, 5, 3), "float32"),
-    ...        np.ones((2, 4, 6), "float32")]).shape
+    >>> tuple(block([np.ones((2, 5, 3), "float32"),
+    ...              np.ones((2, 4, 6), "float32")]).shape)
     (2, 4, 8)
+
+    With attention over a padded source, then greedy generation:
+
+    >>> wrapper = AttentionWrapper(LSTMCell(8), LuongAttention("general"),
+    ...                            memory_depth=8)
+    >>> block = Seq2Seq(LSTMCell(4), wrapper, bidirectional_encoder=True)
+    >>> source = np.ones((2, 5, 3), "float32")
+    >>> source_mask = np.arange(5) < np.array([[5], [2]])
+    >>> embedding, head = keras.layers.Embedding(10, 6), keras.layers.Dense(10)
+    >>> targets = embedding(np.ones((2, 4), "int32"))
+    >>> tuple(head(block([source, targets], mask=[source_mask, None])).shape)
+    (2, 4, 10)
+    >>> memory, states = block.encode(source, mask=source_mask)
+    >>> decoder = AttentionDecoder(wrapper, embedding, head,
+    ...                            start_token_id=1, end_token_id=2)
+    >>> tuple(decoder(memory, source_mask, initial_state=states).shape)
+    (2, 21)
     """
 
     def __init__(
@@ -86,7 +131,12 @@ class Seq2Seq(keras.layers.Layer):
         encoder_sizes = _sizes(encoder_cell)
         if bidirectional_encoder:
             encoder_sizes = [2 * size for size in encoder_sizes]
-        decoder_sizes = _sizes(decoder_cell)
+        self.uses_attention = _is_attention(decoder_cell)
+        decoder_sizes = _sizes(
+            decoder_cell.cell if self.uses_attention else decoder_cell)
+        if self.uses_attention:
+            _check_memory_depth(encoder_cell, decoder_cell,
+                                bidirectional_encoder)
         if len(encoder_sizes) != len(decoder_sizes) or (
             bridge is None and encoder_sizes != decoder_sizes
         ):
@@ -150,31 +200,63 @@ class Seq2Seq(keras.layers.Layer):
             states = [bridge(s) for bridge, s in zip(self.bridges, states)]
         return outputs, states
 
-    def decode(self, decoder_inputs, initial_state, mask=None, training=False):
+    def decode(self, decoder_inputs, initial_state, mask=None, training=False,
+               constants=None):
         """Runs the decoder from given states.
 
         Args:
             decoder_inputs: `(batch, n, features')`.
-            initial_state: list of decoder states, e.g. from `encode()`.
+            initial_state: list of decoder states, e.g. from `encode()`;
+                with an attention decoder, the wrapped cell's states (the
+                attention vector starts at zero) or all the wrapper's.
             mask: optional `(batch, n)` mask.
             training: whether dropout applies.
+            constants: with an attention decoder, `[memory]` or `[memory,
+                memory_mask]` (the encoder outputs and their `(batch, m)`
+                mask, `True` on valid positions); `None` otherwise.
 
         Returns:
             `(decoder_outputs, final_states)`.
+
+        Raises:
+            ValueError: for `constants` missing with an attention decoder,
+                or given without one.
         """
+        initial_state = list(initial_state)
+        if self.uses_attention:
+            if constants is None:
+                raise ValueError(
+                    "The decoder attends to a memory: pass `constants="
+                    "[encoder_outputs, encoder_mask]`."
+                )
+            zeros = self.decoder_cell.get_initial_state(
+                ops.shape(decoder_inputs)[0])
+            initial_state = initial_state + list(zeros[len(initial_state):])
+        elif constants is not None:
+            raise ValueError(
+                "Received `constants` but the decoder cell "
+                f"{type(self.decoder_cell).__name__} attends to nothing; use "
+                "an `AttentionWrapper` decoder cell or drop `constants`."
+            )
         outputs, *states = self.decoder(
             decoder_inputs,
-            initial_state=list(initial_state),
+            initial_state=initial_state,
             mask=mask,
             training=training,
+            constants=None if constants is None else list(constants),
         )
         return outputs, states
 
     def call(self, inputs, mask=None, training=False):
         encoder_inputs, decoder_inputs = inputs
         encoder_mask, decoder_mask = mask if mask is not None else (None, None)
-        _, states = self.encode(encoder_inputs, encoder_mask, training)
-        outputs, _ = self.decode(decoder_inputs, states, decoder_mask, training)
+        memory, states = self.encode(encoder_inputs, encoder_mask, training)
+        constants = None
+        if self.uses_attention:
+            constants = [memory] if encoder_mask is None else [
+                memory, encoder_mask]
+        outputs, _ = self.decode(decoder_inputs, states, decoder_mask,
+                                 training, constants=constants)
         return outputs
 
     def compute_mask(self, inputs, mask=None):

@@ -1,10 +1,11 @@
 """Tests for datasets/ptb.py: Mikolov's PTB splits, `<eos>` per line."""
 
 import collections
+import gzip
 
 import pytest
 
-from datasets import ptb
+from datasets import files, ptb
 from tests.datasets.conftest import shared_dir
 
 
@@ -24,3 +25,22 @@ def test_real_splits_match_published_counts():
 def test_missing_split_names_the_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="ptb.train.txt"):
         ptb.load_ptb(tmp_path, download=False)
+
+
+def test_truncated_split_names_the_file(tmp_path):
+    for split in ptb.SPLITS:
+        data = gzip.compress(b"a b\nc\n" * 200, mtime=0)
+        (tmp_path / f"ptb.{split}.txt.gz").write_bytes(data)
+    assert ptb.load_ptb(tmp_path)[2] == "a b\nc\n" * 200
+    path = tmp_path / "ptb.valid.txt.gz"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(files.CorruptFileError) as error:
+        ptb.load_ptb(tmp_path)
+    assert str(error.value).startswith(
+        f"datasets: {path} is not a valid gzip file (truncated")
+
+
+def test_plain_split_next_to_missing_gzip(tmp_path):
+    for split in ptb.SPLITS:
+        (tmp_path / f"ptb.{split}.txt").write_text("x y\n")
+    assert ptb.load_ptb(tmp_path) == ("x y\n",) * 3

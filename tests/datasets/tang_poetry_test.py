@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from datasets import tang_poetry
+from datasets import files, tang_poetry
 from datasets.text import load_corpus
 from tests.datasets.conftest import shared_dir
 
@@ -70,3 +70,19 @@ def test_real_corpus_regular_share():
     folder = shared_dir("tang_poetry", "tang_poems.simplified.json.gz")
     poems = tang_poetry.load_tang_poems(folder, "simplified")
     assert len(tang_poetry.regular_poems(poems)) == 36_907
+
+
+@pytest.mark.parametrize("content, match", [
+    (None, "not a valid gzip file"),  # truncated
+    ([{"paragraphs": "one string"}], "not a JSON list of poems"),
+    ({"title": "x"}, "not a JSON list of poems"),
+])
+def test_bad_file_names_it(tmp_path, content, match):
+    path = tmp_path / "tang_poems.simplified.json.gz"
+    data = gzip.compress(
+        json.dumps(POEMS if content is None else content).encode(), mtime=0)
+    path.write_bytes(data[:30] if content is None else data)
+    with pytest.raises(files.CorruptFileError, match=match) as error:
+        tang_poetry.load_tang_poems(tmp_path)
+    assert str(path) in str(error.value)
+    assert "chinese-poetry" in str(error.value)

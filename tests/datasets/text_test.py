@@ -2,7 +2,7 @@
 
 import pytest
 
-from datasets import text
+from datasets import files, text
 from tests.datasets.conftest import shared_dir
 
 
@@ -49,3 +49,11 @@ def test_missing_file_says_which_file_to_put_where(tmp_path):
 def test_unknown_corpus():
     with pytest.raises(ValueError, match="expected one of"):
         text.load_corpus("wikitext")
+
+
+def test_corrupt_text_names_the_file(tmp_path):
+    (tmp_path / "input.txt").write_bytes(b"First Citizen:\n\xff\xfe")
+    with pytest.raises(files.CorruptFileError) as error:
+        text.load_corpus("tinyshakespeare", tmp_path)
+    assert str(error.value).startswith(
+        f"datasets: {tmp_path / 'input.txt'} is not UTF-8 text (byte 15")

@@ -4,12 +4,13 @@ import keras
 import pytest
 
 from apps.addition import train
+from apps.addition.config import TrainConfig
 from apps.addition.model import ModelConfig
 
 TINY_MODEL = ModelConfig(embedding_dim=2, units=4)
 
 
-def tiny_train_config(run_dir, **overrides) -> train.TrainConfig:
+def tiny_train_config(run_dir, **overrides) -> TrainConfig:
     """Two steps of 8 problems, no validation, no export."""
     settings = dict(
         run_dir=str(run_dir),
@@ -20,7 +21,7 @@ def tiny_train_config(run_dir, **overrides) -> train.TrainConfig:
         export_dir="",
     )
     settings.update(overrides)
-    return train.TrainConfig(**settings)
+    return TrainConfig(**settings)
 
 
 @pytest.fixture(scope="session")

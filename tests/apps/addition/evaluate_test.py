@@ -33,5 +33,7 @@ def test_evaluate_rebuilds_from_run_dir(tiny_run, capsys):
         ["--run_dir", str(tiny_run), "--num_examples", "5", "--digits", "3"]
     )
     assert "exact match" in capsys.readouterr().out
-    with pytest.raises(SystemExit, match="num_examples"):
+    with pytest.raises(SystemExit) as exit_info:
         evaluate.main(["--run_dir", str(tiny_run), "--num_examples", "0"])
+    assert exit_info.value.code == 2
+    assert "Received `num_examples=0`" in capsys.readouterr().err

@@ -157,7 +157,42 @@ def test_max_digits_validation():
         export.make_serving_fn(None, 0)
 
 
-def test_export_off_tensorflow_stops_with_message(monkeypatch, tmp_path):
+def test_export_off_tensorflow_stops_with_message(monkeypatch, tmp_path,
+                                                  capsys):
     monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
-    with pytest.raises(SystemExit, match="export needs KERAS_BACKEND=tensorflow"):
+    with pytest.raises(SystemExit) as exit_info:
         export.main(["--run_dir", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert "export needs KERAS_BACKEND=tensorflow" in capsys.readouterr().err
+
+
+@requires_tf
+@pytest.mark.parametrize("value, message", [
+    (-1, "digits must be 0..9; received a negative one"),
+    (10, "digits must be 0..9; received one above 9"),
+])
+def test_digits_signature_refuses_out_of_range_digits(exported, value,
+                                                      message):
+    import tensorflow as tf
+
+    _, path = exported
+    digits = tf.saved_model.load(str(path)).signatures["digits"]
+    good = np.zeros((1, 3, 2), "int32")
+    assert digits(digits=tf.constant(good))["probabilities"].shape == (
+        1, 3, 10)
+    bad = good.copy()
+    bad[0, 1, 0] = value
+    with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+        digits(digits=tf.constant(bad))
+
+
+@requires_tf
+def test_requests_over_the_item_bound_fail_with_a_message(exported):
+    import tensorflow as tf
+
+    _, path = exported
+    serve = tf.saved_model.load(str(path)).signatures["serving_default"]
+    too_many = tf.constant(["1+1"] * (export.MAX_PROBLEMS + 1))
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match="problems per request; split the batch"):
+        serve(problems=too_many)

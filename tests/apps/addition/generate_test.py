@@ -13,10 +13,14 @@ def test_generate_rebuilds_from_run_dir(tiny_run, capsys):
     assert capsys.readouterr().out.count(" = ") == 2
 
 
-def test_bad_problems_and_run_dirs_give_clear_errors(tiny_run, tmp_path):
-    with pytest.raises(SystemExit, match="Received problem"):
-        generate.main(["--run_dir", str(tiny_run), "1+x"])
-    with pytest.raises(SystemExit, match="config.json"):
-        generate.main(["--run_dir", str(tmp_path)])
-    with pytest.raises(SystemExit, match="num_samples"):
-        generate.main(["--run_dir", str(tiny_run), "--num_samples", "0"])
+@pytest.mark.parametrize("argv, message", [
+    (["1+x"], "Received problem"),
+    (["--num_samples", "0"], "Received `num_samples=0`"),
+])
+def test_bad_problems_give_one_line_errors(tiny_run, argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        generate.main(["--run_dir", str(tiny_run), *argv])
+    assert exit_info.value.code == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("python -m apps.addition.generate: error: ")
+    assert message in line

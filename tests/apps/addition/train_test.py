@@ -1,6 +1,5 @@
-"""Tests for apps/addition/train.py: steps, checkpoints, resume, CLI."""
+"""Tests for apps/addition/train.py (resume and CLI: tests/apps/contract_test.py)."""
 
-import json
 
 import keras
 import numpy as np
@@ -8,7 +7,9 @@ import pytest
 
 from apps.addition import train
 from apps.addition.model import ModelConfig, build_model
-from saved_models.run_directory import save_run_config
+from apps.addition.config import APP, TrainConfig
+from apps.framework import restore
+from apps.framework.run_directory import save_run_config
 from tests.apps.addition.conftest import TINY_MODEL
 from tests.apps.addition.conftest import tiny_train_config as _tiny_train
 
@@ -35,58 +36,6 @@ def test_two_steps_give_finite_loss_and_change_every_weight(tmp_path, capsys):
     assert np.isfinite(float(loss))
     if keras.backend.backend() == "tensorflow":  # tensorboard is installed
         assert list((tmp_path / "logs" / "train").glob("events.out.*"))
-
-
-class _Interrupted(Exception):
-    """Stands in for a crash in the middle of training."""
-
-
-def test_interrupted_run_resumes_where_it_stopped(tmp_path, monkeypatch):
-    config = _tiny_train(tmp_path, epochs=3)
-    real_callbacks = train.training_callbacks
-    started = []
-
-    class CrashInEpochTwo(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            started.append(epoch)
-
-        def on_train_batch_begin(self, batch, logs=None):
-            if started == [0, 1]:
-                raise _Interrupted  # a crash or Ctrl-C in epoch two
-
-    monkeypatch.setattr(
-        train,
-        "training_callbacks",
-        lambda run_dir: real_callbacks(run_dir) + [CrashInEpochTwo()],
-    )
-    with pytest.raises(_Interrupted):
-        train.train(TINY_MODEL, config, verbose=0)
-    assert train.read_checkpoint_state(tmp_path)["epoch"] == 1
-    saved = json.loads((tmp_path / "config.json").read_text())
-    assert saved["model"]["units"] == 4 and saved["train"]["epochs"] == 3
-
-    resumed = train.train(TINY_MODEL, config, verbose=0)  # run it again
-    assert started == [0, 1, 1, 2]  # the rerun starts at epoch two
-    state = train.read_checkpoint_state(tmp_path)
-    assert (state["epoch"], state["step"]) == (3, 6)
-    assert int(keras.ops.convert_to_numpy(resumed.optimizer.iterations)) == 6
-    kept = sorted(p.name for p in (tmp_path / "checkpoints").iterdir())
-    assert kept == [
-        "checkpoint.json", "epoch_0002.weights.h5", "epoch_0003.weights.h5"
-    ]  # no temp files, the last two kept
-
-    # A finished run trains no further and keeps its step count.
-    train.train(TINY_MODEL, config, verbose=0)
-    assert train.read_checkpoint_state(tmp_path)["step"] == 6
-
-    restored, model_config, train_config = train.restore_model(tmp_path)
-    assert model_config == TINY_MODEL and train_config == config
-    digits = np.ones((2, 4, 2), "int32")
-    np.testing.assert_allclose(
-        restored.predict(digits, verbose=0),
-        resumed.predict(digits, verbose=0),
-        atol=1e-6,
-    )
 
 
 def test_resume_with_other_model_config_is_refused(tmp_path):
@@ -116,7 +65,7 @@ def test_train_config_validation(overrides, match):
 
 def test_missing_run_dir_has_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="config.json"):
-        train.restore_model(tmp_path)
+        restore(APP, tmp_path)
 
 
 @pytest.mark.large
@@ -125,22 +74,18 @@ def test_default_training_reaches_exact_match_on_held_out_sums(tmp_path):
     from apps.addition import evaluate
 
     keras.utils.set_random_seed(0)
-    config = train.TrainConfig(run_dir=str(tmp_path), export_dir="")
+    config = TrainConfig(run_dir=str(tmp_path), export_dir="")
     train.train(ModelConfig(), config, verbose=0)
     three, five = evaluate.evaluate(str(tmp_path), [3, 5], 2000, 0)
     assert three["exact_match"] == 1.0
     assert five["exact_match"] >= 0.95
 
 
-@pytest.mark.parametrize(
-    "module", ["train", "generate", "evaluate", "export", "demo"]
-)
-def test_every_entry_point_has_help(module, capsys):
-    import importlib
+def test_demo_has_help(capsys):
+    from apps.addition import demo
 
-    entry = importlib.import_module(f"apps.addition.{module}")
     with pytest.raises(SystemExit) as exit_info:
-        entry.main(["--help"])
+        demo.main(["--help"])
     assert exit_info.value.code == 0
     assert "--seed" in capsys.readouterr().out
 

@@ -4,6 +4,7 @@ import keras
 import pytest
 
 from apps.captioning import train
+from apps.captioning.config import TrainConfig
 from apps.captioning.model import ModelConfig
 
 TINY_MODEL = ModelConfig(
@@ -12,7 +13,7 @@ TINY_MODEL = ModelConfig(
 )
 
 
-def tiny_train_config(run_dir, **overrides) -> train.TrainConfig:
+def tiny_train_config(run_dir, **overrides) -> TrainConfig:
     """Two steps of 4 scenes, no validation, no export."""
     settings = {
         "run_dir": str(run_dir), "epochs": 1, "steps_per_epoch": 2,
@@ -20,7 +21,7 @@ def tiny_train_config(run_dir, **overrides) -> train.TrainConfig:
         "max_words": 12,
     }
     settings.update(overrides)
-    return train.TrainConfig(**settings)
+    return TrainConfig(**settings)
 
 
 @pytest.fixture(scope="session")

@@ -22,10 +22,16 @@ def test_demo_trains_exports_and_serves_from_a_fresh_process(tmp_path):
     )
     answer_line, leak_line = served.splitlines()
     answers = json.loads(answer_line)
-    # Two scenes get captions, the two bad requests get errors.
-    assert answers["error"] == ["", "", "not a JPEG or PNG image",
-                                "empty image"]
-    assert all(answers["caption"][:2]) and answers["caption"][2:] == ["", ""]
+    # Two scenes get captions; the cut scene and the two bad requests get
+    # errors in the same request.
+    assert answers["error"] == [
+        "", "",
+        "not a decodable JPEG or PNG image (truncated: no IEND chunk at its "
+        "end)",
+        "not a JPEG or PNG image", "empty image",
+    ]
+    assert all(answers["caption"][:2])
+    assert answers["caption"][2:] == ["", "", ""]
     assert leak_line.endswith("loaded: none")
     assert (tmp_path / "models" / "captioning" / "1" / "saved_model.pb"
             ).is_file()

@@ -22,5 +22,12 @@ def test_exact_accuracy_uses_every_reference():
 
 def test_main_scores_shapes(tiny_run, capsys):
     evaluate.main(["--run_dir", str(tiny_run), "--examples", "4"])
-    out = capsys.readouterr().out
-    assert "bleu_4" in out and "exact" in out
+    header, row = capsys.readouterr().out.splitlines()
+    assert header.split() == ["images", "num_beams", "seconds", "exact",
+                              "bleu_1", "bleu_2", "bleu_3", "bleu_4"]
+    assert row.split()[:2] == ["4", "1"]
+
+
+def test_split_is_checked():
+    with pytest.raises(ValueError, match="split"):
+        evaluate.EvaluateConfig(split="train")

@@ -1,121 +1,122 @@
-"""Exported captioner: answers in a fresh process, survives bad images."""
-
-import json
-import os
-import struct
-import subprocess
-import sys
-import zlib
+"""The exported captioner: Keras parity, and bad images that fail alone."""
 
 import keras
 import numpy as np
 import pytest
 
 from apps.captioning import export
-from apps.captioning.generate import caption_images
-from apps.captioning.train import restore_model
+from apps.captioning.config import APP
+from apps.captioning.decoding import caption_images
+from apps.captioning.generate import load_images
+from apps.framework import restore
+from tests.apps.captioning import bad_images
 
 pytestmark = pytest.mark.skipif(
     keras.backend.backend() != "tensorflow",
     reason="export needs KERAS_BACKEND=tensorflow",
 )
 
-FRESH_PROCESS = r"""
-import json, sys
-import tensorflow as tf
-model = tf.saved_model.load(sys.argv[1])
-images = [open(p, "rb").read() for p in sys.argv[2:]]
-out = model.signatures["serving_default"](images=tf.constant(images))
-att = model.signatures["attend"](images=tf.constant(images[:1]))
-print(json.dumps({
-    "caption": [c.decode() for c in out["caption"].numpy()],
-    "error": [e.decode() for e in out["error"].numpy()],
-    "attention": list(att["attention"].shape),
-    "modules": sorted(m for m in sys.modules if m.split(".")[0] in
-                      ("apps", "datasets", "rnn_layers", "saved_models")),
-}))
-"""
-
-
-def _png_header(width, height):
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + ihdr
-            + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr)) + b"\0" * 64)
-
-
-def _huge_jpeg():
-    import tensorflow as tf
-
-    jpeg = tf.io.encode_jpeg(np.zeros((8, 8, 3), "uint8")).numpy()
-    sof = jpeg.find(b"\xff\xc0")
-    return jpeg[: sof + 5] + struct.pack(">HH", 5000, 10000) + jpeg[sof + 9:]
-
 
 @pytest.fixture(scope="module")
 def exported(tiny_run, tmp_path_factory):
-    model, vocabulary, model_config, train_config = restore_model(tiny_run)
-    folder = tmp_path_factory.mktemp("export") / "captioning"
-    path = export.export_model(model, vocabulary, model_config,
-                               train_config.max_words, folder, num_beams=1)
-    return path, model, vocabulary, train_config
-
-
-def test_fresh_process_matches_keras(exported, tmp_path):
+    """`(signatures, restored run)` of the tiny run exported with 2 beams."""
     import tensorflow as tf
 
-    path, model, vocabulary, train_config = exported
+    restored = restore(APP, tiny_run)
+    folder = tmp_path_factory.mktemp("export") / "captioning"
+    path = export.export_restored(restored, folder, num_beams=2)
     assert path.name == "1"
     assert (path / "assets.extra" / "tf_serving_warmup_requests").is_file()
-    rng = np.random.default_rng(0)
-    files = []
-    for i, (h, w) in enumerate([(16, 16), (40, 23)]):
-        image = rng.integers(0, 255, (h, w, 3), dtype="uint8")
-        files.append(tmp_path / f"{i}.png")
-        files[-1].write_bytes(tf.io.encode_png(image).numpy())
-    files.append(tmp_path / "2.jpg")
-    files[-1].write_bytes(tf.io.encode_jpeg(
-        rng.integers(0, 255, (30, 30, 3), dtype="uint8")).numpy())
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    result = subprocess.run(
-        [sys.executable, "-c", FRESH_PROCESS, str(path), *map(str, files)],
-        capture_output=True, text=True, timeout=120, env=env, check=False,
-        cwd=tmp_path,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    answer = json.loads(result.stdout.strip().splitlines()[-1])
-    assert answer["modules"] == []
-    assert answer["error"] == ["", "", ""]
-    assert answer["attention"] == [1, train_config.max_words + 1, 4, 4]
-    from apps.captioning.generate import load_images
+    return tf.saved_model.load(str(path)).signatures, restored
 
-    expected, *_ = caption_images(model, vocabulary,
-                                  load_images(files[:1], 16),
-                                  train_config.max_words)
-    assert answer["caption"][0] == expected[0]
+
+def answers(signatures, images, signature="serving_default"):
+    import tensorflow as tf
+
+    out = signatures[signature](images=tf.constant(images, tf.string))
+    return {key: value.numpy() for key, value in out.items()}
+
+
+def test_served_captions_and_attention_match_keras(exported, tmp_path):
+    signatures, restored = exported
+    files = []
+    for i, image in enumerate([bad_images.png(16, 16), bad_images.png(40, 23),
+                               bad_images.jpeg(30, 30)]):
+        files.append(tmp_path / f"{i}.img")
+        files[-1].write_bytes(image)
+    images = load_images(files, 16)
+    max_words = restored.train_config.max_words
+    captions, tokens, _, alignments = caption_images(
+        restored.model, restored.assets["tokenizer"], images, max_words,
+        num_beams=2)
+    encoded = [f.read_bytes() for f in files]
+    served = answers(signatures, encoded)
+    assert [c.decode() for c in served["caption"]] == captions
+    assert served["error"].tolist() == [b"", b"", b""]
+    attend = answers(signatures, encoded, "attend")
+    assert attend["attention"].shape == (3, max_words + 1, 4, 4)
+    np.testing.assert_allclose(
+        attend["attention"].reshape(alignments.shape), alignments, atol=1e-5)
+    words = [" ".join(w.decode() for w in row if w and w != b"<end>")
+             for row in attend["tokens"]]
+    assert words == captions
+
+
+def test_a_broken_image_fails_alone_in_both_signatures(exported):
+    signatures, _ = exported
+    good_png, good_jpeg = bad_images.png(12, 9), bad_images.jpeg(40, 30)
+    broken = [
+        bad_images.truncated(good_jpeg),
+        bad_images.truncated(good_png),
+        bad_images.corrupt_png_body(good_png),
+        bad_images.garbage_after_png_signature(),
+        bad_images.corrupt_jpeg_header(),
+    ]
+    alone = answers(signatures, [good_png, good_jpeg])
+    mixed = answers(signatures, [good_png, *broken, good_jpeg])
+    assert mixed["caption"].tolist() == (
+        [alone["caption"][0]] + [b""] * 5 + [alone["caption"][1]])
+    errors = [e.decode() for e in mixed["error"]]
+    assert errors[0] == errors[-1] == ""
+    assert errors[3] == "not a decodable JPEG or PNG image (corrupt data)"
+    assert errors[4] == "not a JPEG or PNG image"  # was "image too large"
+    assert all(e.startswith("not a") for e in errors[1:-1])
+    attend = answers(signatures, [good_png, *broken, good_jpeg], "attend")
+    assert attend["error"].tolist() == mixed["error"].tolist()
+    assert not attend["attention"][1:-1].any()
+    assert attend["attention"][0].any() and attend["attention"][-1].any()
 
 
 def test_bad_images_get_errors_not_crashes(exported):
+    signatures, _ = exported
+    out = answers(signatures, [
+        bad_images.png(9, 9), b"", b"GIF89a not allowed",
+        bad_images.png_header(10000, 5000), bad_images.huge_jpeg()])
+    errors = [e.decode() for e in out["error"]]
+    assert errors[:3] == ["", "empty image", "not a JPEG or PNG image"]
+    assert errors[3] == errors[4] == (
+        "image too large: 50000000 pixels; at most 16000000 per image")
+    assert out["caption"].tolist()[1:] == [b""] * 4
+    assert answers(signatures, [])["caption"].shape == (0,)
+    assert answers(signatures, [], "attend")["attention"].shape[0] == 0
+
+
+def test_request_bounds(exported):
     import tensorflow as tf
 
-    path = exported[0]
-    served = tf.saved_model.load(str(path)).signatures["serving_default"]
-    good = tf.io.encode_png(np.zeros((9, 9, 3), "uint8")).numpy()
-    out = served(images=tf.constant(
-        [good, b"", b"GIF89a not allowed", _png_header(10000, 5000),
-         _huge_jpeg()]))
-    errors = [e.decode() for e in out["error"].numpy()]
-    assert errors[0] == ""
-    assert errors[1] == "empty image"
-    assert errors[2] == "not a JPEG or PNG image"
-    assert "50000000 pixels" in errors[3] and "50000000 pixels" in errors[4]
-    assert [c.decode() for c in out["caption"].numpy()[1:]] == [""] * 4
-    empty = served(images=tf.constant([], tf.string))
-    assert empty["caption"].shape == (0,)
-    attend = tf.saved_model.load(str(path)).signatures["attend"]
-    assert attend(images=tf.constant([], tf.string))["attention"].shape[0] == 0
-
-
-def test_export_cli(tiny_run, tmp_path):
-    export.main(["--run_dir", str(tiny_run), "--model_dir",
-                 str(tmp_path / "m"), "--num_beams", "2"])
-    assert (tmp_path / "m" / "1" / "saved_model.pb").is_file()
+    signatures, _ = exported
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=f"at most {export.MAX_IMAGES} images"):
+        answers(signatures, [b""] * (export.MAX_IMAGES + 1))
+    # Three 16-megapixel headers: the third is past the request's total
+    # before anything is decoded (the first two fail decoding: no body).
+    out = answers(signatures, [bad_images.png_header(4000, 4000)] * 3
+                  + [b"\x89PNG" + b"\0" * export.MAX_IMAGE_BYTES])
+    errors = [e.decode() for e in out["error"]]
+    assert errors[0].startswith("not a decodable")
+    assert errors[2] == (
+        "not decoded: the request's images exceed 32000000 pixels in total; "
+        "send this one in another request")
+    assert errors[3] == (
+        f"image longer than {export.MAX_IMAGE_BYTES} bytes; at most "
+        f"{export.MAX_IMAGE_BYTES}")

@@ -2,7 +2,9 @@ import numpy as np
 import pytest
 
 from apps.captioning import generate
-from apps.captioning.train import restore_model
+from apps.captioning.config import APP
+from apps.captioning.decoding import caption_images
+from apps.framework import restore
 
 
 def test_captions_files_and_plots_attention(tiny_run, tmp_path, capsys):
@@ -17,20 +19,29 @@ def test_captions_files_and_plots_attention(tiny_run, tmp_path, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith(str(image))
     assert "(true: a " in lines[1]
+    assert lines[-1] == f"Wrote {plot}"
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_caption_images_shapes(tiny_run):
-    model, vocabulary, _, train_config = restore_model(tiny_run)
+    restored = restore(APP, tiny_run)
+    max_words = restored.train_config.max_words
     images = np.random.rand(3, 16, 16, 3).astype("float32")
-    captions, tokens, log_probs, alignments = generate.caption_images(
-        model, vocabulary, images, train_config.max_words)
+    captions, tokens, log_probs, alignments = caption_images(
+        restored.model, restored.assets["tokenizer"], images, max_words)
     assert len(captions) == 3
-    assert tokens.shape == (3, train_config.max_words + 2)
+    assert tokens.shape == (3, max_words + 2)
     assert log_probs.shape == (3,) and (log_probs <= 0).all()
-    assert alignments.shape == (3, train_config.max_words + 1, 16)
+    assert alignments.shape == (3, max_words + 1, 16)
 
 
-def test_needs_images(tiny_run):
-    with pytest.raises(SystemExit, match="image files"):
-        generate.main(["--run_dir", str(tiny_run)])
+def test_needs_images():
+    with pytest.raises(ValueError, match="--shapes N"):
+        generate.GenerateConfig()
+
+
+def test_an_undecodable_file_is_named(tiny_run, tmp_path):
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"x" * 40)
+    with pytest.raises(ValueError, match="bad.png.*not a decodable"):
+        generate.load_images([bad], 16)

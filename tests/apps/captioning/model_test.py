@@ -36,21 +36,21 @@ def test_overfits_four_scenes_and_beam_beats_greedy():
     config = ModelConfig(
         image_size=32, encoder_blocks=2, encoder_width=8, feature_dim=32,
         embedding_dim=16, units=64, attention_units=32, dropout=0.0)
-    vocabulary = data.shapes_vocabulary()
+    tokenizer = data.shapes_tokenizer()
     images, captions = data.shapes_batch(5, (0,), 4, 32)
-    ids = data.encode_captions(captions, vocabulary, 12)
-    model = build_model(config, len(vocabulary))
-    compile_model(model, 0.01)
+    ids = data.encode_captions(captions, tokenizer, 12)
+    model = build_model(config, tokenizer.vocabulary_size)
+    compile_model(model, keras.optimizers.Adam(0.01, global_clipnorm=5.0))
     model.fit((images, ids[:, :-1]), ids[:, 1:], epochs=120, batch_size=4,
               verbose=0)
-    start, end = vocabulary.index("<start>"), vocabulary.index("<end>")
-    greedy = decoding.decode(model, images, 13, start, end)
-    decoded = [data.decode_tokens(row, vocabulary)
-               for row in keras.ops.convert_to_numpy(greedy)]
-    assert decoded == captions
+    greedy = decoding.decode(
+        model, decoding.make_decoder(model, tokenizer, 12), images)
+    assert [tokenizer.decode(row) for row in
+            keras.ops.convert_to_numpy(greedy)] == captions
 
-    beam = decoding.decode(model, images, 13, start, end,
-                           decoding.make_sampler(3))
+    beam = decoding.decode(
+        model, decoding.make_decoder(model, tokenizer, 12, num_beams=3),
+        images)
     attention = attention_model(model)
     greedy_lp, _ = decoding.score(attention, images, greedy)
     beam_lp, _ = decoding.score(attention, images, beam)
@@ -62,7 +62,7 @@ def test_trains_under_mixed_bfloat16():
     keras.mixed_precision.set_global_policy("mixed_bfloat16")
     try:
         model = build_model(TINY_MODEL, 12)
-        compile_model(model, 1e-3)
+        compile_model(model, keras.optimizers.Adam(1e-3))
         images = np.random.rand(2, 16, 16, 3).astype("float32")
         tokens = np.array([[2, 4, 5, 0], [2, 6, 3, 0]], "int32")
         loss = model.train_on_batch([images, tokens], tokens, return_dict=True)

@@ -1,18 +1,24 @@
 """Tests for apps/language_model/data.py: windows and BPTT streams."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from apps.language_model import data
-from apps.language_model.tokenizer import Tokenizer
 from tests.apps.language_model.conftest import TINY_CORPUS
 
 
-def test_vocabulary_and_encoded_split_start_with_start_token():
-    vocabulary = data.corpus_vocabulary(TINY_CORPUS)
-    tokenizer = Tokenizer(vocabulary, "char")
+def test_the_run_tokenizer_is_written_once_and_splits_start_with_it(tmp_path):
+    tokenizer = data.prepare_tokenizer(tmp_path, TINY_CORPUS, 8)
+    assert tokenizer.vocabulary == ["<pad>", "<unk>", "\n", " ", "o", "e",
+                                    "h", "r"]
     ids = data.encode_split(tokenizer, "the")
-    assert ids[0] == tokenizer.start_id and len(ids) == 4
+    assert ids.tolist() == [2, 1, 6, 5]  # start, <unk> ("t" was cut), h, e
+    # A resumed run reads the file; another corpus does not rebuild it.
+    again = data.prepare_tokenizer(
+        tmp_path, dataclasses.replace(TINY_CORPUS, train="xyz\n"))
+    assert again.vocabulary == tokenizer.vocabulary
 
 
 def test_random_windows_are_shifted_by_one():

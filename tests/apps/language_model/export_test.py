@@ -1,10 +1,5 @@
 """Tests for apps/language_model/export.py: text in, text out, bad inputs."""
 
-import json
-import os
-import subprocess
-import sys
-
 import keras
 import numpy as np
 import pytest
@@ -20,65 +15,50 @@ pytestmark = pytest.mark.skipif(
     reason="SavedModel export needs KERAS_BACKEND=tensorflow",
 )
 
-# Runs in a fresh interpreter importing only tensorflow and tensorflow_text.
-_CHILD = """
-import json, sys
-import tensorflow as tf
-import tensorflow_text  # registers the tokenizer ops
-served = tf.saved_model.load(sys.argv[1])
-prompts = tf.constant(json.loads(sys.argv[2]))
-greedy = served.signatures["generate"](
-    prompts=prompts, max_new_tokens=tf.constant(12),
-    temperature=tf.constant(1.0), top_k=tf.constant(1),
-    top_p=tf.constant(1.0), seed=tf.constant(0, tf.int64))
-default = served.signatures["serving_default"](prompts=prompts)
-again = served.signatures["serving_default"](prompts=prompts)
-scores = served.signatures["score"](texts=prompts)
-functions = served.signatures["generate"].graph.as_graph_def().library.function
-print(json.dumps({
-    "greedy": [s.decode() for s in greedy["completion"].numpy()],
-    "default": [s.decode("utf-8", "replace")
-                for s in default["completion"].numpy()],
-    "same": default["completion"].numpy().tolist()
-            == again["completion"].numpy().tolist(),
-    "log_prob": scores["log_prob"].numpy().tolist(),
-    "tokens": scores["tokens"].numpy().tolist(),
-    "perplexity": scores["perplexity"].numpy().tolist(),
-    "repo_modules": [m for m in ("rnn_layers", "apps", "datasets")
-                     if m in sys.modules],
-    "ops": sorted({n.op for f in functions for n in f.node_def}),
-    "xla": [f.signature.name for f in functions
-            if f.attr["_XlaMustCompile"].b],
-}))
-"""
-
 
 @pytest.fixture(scope="module")
-def exported(trained_run, tmp_path_factory):
-    from apps.language_model.train import restore_model
+def exported(restored, tmp_path_factory):
+    """`(path, loaded SavedModel)` of the tiny run's export."""
+    import tensorflow as tf
 
-    run_dir, _ = trained_run
-    model, tokenizer, _, _ = restore_model(run_dir)
     model_dir = tmp_path_factory.mktemp("saved") / "language_model"
-    return model, tokenizer, export.export_model(model, tokenizer, model_dir)
+    path = export.export_restored(restored, model_dir)
+    return path, tf.saved_model.load(str(path))
 
 
-def test_fresh_process_answers_every_signature(exported, tmp_path):
-    model, tokenizer, path = exported
+def _generate(served, prompts, max_new_tokens=12, **overrides):
+    """The `generate` signature's completions as str."""
+    import tensorflow as tf
+
+    args = dict(temperature=tf.constant(1.0), top_k=tf.constant(1),
+                top_p=tf.constant(1.0), seed=tf.constant(0, tf.int64))
+    args.update({k: tf.constant(v, args[k].dtype)
+                 for k, v in overrides.items()})
+    out = served.signatures["generate"](
+        prompts=tf.constant(prompts), max_new_tokens=tf.constant(
+            max_new_tokens), **args)["completion"]
+    return [t.decode("utf-8") for t in out.numpy()]
+
+
+def test_signatures_match_the_python_model(exported, restored):
+    import tensorflow as tf
+
+    model, tokenizer = restored.model, restored.assets["tokenizer"]
+    _, served = exported
     prompts = ["the quick", "", "over the"]
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    child = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(path.resolve()),
-         json.dumps(prompts)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
-    )
-    assert child.returncode == 0, child.stderr[-3000:]
-    answer = json.loads(child.stdout.strip().splitlines()[-1])
-    assert answer["greedy"] == complete(model, tokenizer, prompts, 12)
-    assert answer["greedy"][0] == LINE[9:21]
-    assert answer["same"] and len(answer["default"]) == 3
-    assert all(len(t) == export.SERVING_NEW_TOKENS for t in answer["default"])
+    greedy = _generate(served, prompts)
+    assert greedy == complete(model, tokenizer, prompts, 12)
+    assert greedy[0] == LINE[9:21]
+    hot = dict(temperature=3.0, top_k=0, top_p=1.0, seed=7)
+    assert _generate(served, prompts, **hot) == complete(
+        model, tokenizer, prompts, 12, sampler="random", **hot)
+    default = served.signatures["serving_default"](
+        prompts=tf.constant(prompts))["completion"].numpy().tolist()
+    again = served.signatures["serving_default"](
+        prompts=tf.constant(prompts))["completion"].numpy().tolist()
+    assert default == again and len(default) == 3
+    assert all(len(t.decode()) == export.SERVING_NEW_TOKENS for t in default)
+    scores = served.signatures["score"](texts=tf.constant(prompts))
     ids = [np.concatenate([[tokenizer.start_id], tokenizer.encode(p), [0]])
            for p in prompts]
     width = max(map(len, ids))
@@ -86,40 +66,46 @@ def test_fresh_process_answers_every_signature(exported, tmp_path):
     lengths = np.array([len(tokenizer.encode(p)) for p in prompts])
     expected = keras.ops.convert_to_numpy(
         sequence_log_probs(model, padded, lengths))
-    np.testing.assert_allclose(answer["log_prob"], expected, rtol=1e-4,
-                               atol=1e-4)
-    assert answer["tokens"] == [9, 0, 8]
-    assert answer["perplexity"][1] == 1.0
-    np.testing.assert_allclose(
-        answer["perplexity"][0], np.exp(-expected[0] / 9), rtol=1e-4)
-    assert answer["repo_modules"] == []
-    assert not [op for op in answer["ops"] if "Cudnn" in op]
-    assert answer["xla"] == []
+    np.testing.assert_allclose(scores["log_prob"].numpy(), expected,
+                               rtol=1e-4, atol=1e-4)
+    assert scores["tokens"].numpy().tolist() == [9, 0, 8]
+    perplexity = scores["perplexity"].numpy()
+    assert perplexity[1] == 1.0
+    np.testing.assert_allclose(perplexity[0], np.exp(-expected[0] / 9),
+                               rtol=1e-4)
+    functions = served.signatures["generate"].graph.as_graph_def().library
+    ops = {n.op for f in functions.function for n in f.node_def}
+    assert not [op for op in ops if "Cudnn" in op]  # runs on any CPU
+    assert not [f.signature.name for f in functions.function
+                if f.attr["_XlaMustCompile"].b]
+
+
+def test_a_completion_never_depends_on_the_other_prompts(exported):
+    _, served = exported
+    hot = dict(temperature=3.0, top_k=0, top_p=1.0, seed=11)
+    prompts = ["the", "over the lazy", "the", ""]
+    batch = _generate(served, prompts, **hot)
+    assert batch[0] == batch[2]  # identical prompts, identical completions
+    for prompt, completion in zip(prompts, batch):
+        assert _generate(served, [prompt], **hot) == [completion], prompt
 
 
 def test_bad_inputs_have_defined_answers(exported):
     import tensorflow as tf
 
-    _, tokenizer, path = exported
-    served = tf.saved_model.load(str(path))
-    generate = served.signatures["generate"]
+    _, served = exported
     huge = "x" * 1_000_000 + "the quick"
-    args = dict(temperature=tf.constant(1.0), top_k=tf.constant(1),
-                top_p=tf.constant(1.0), seed=tf.constant(0, tf.int64))
-    out = generate(prompts=tf.constant([huge, b"\xc3\x28 \xff", "ZZZ", ""]),
-                   max_new_tokens=tf.constant(5), **args)["completion"]
-    texts = [t.decode("utf-8") for t in out.numpy()]
+    texts = _generate(served, [huge, b"\xc3\x28 \xff", "ZZZ", ""], 5)
     assert texts[0] == LINE[9:14]  # only the end of the 1 MB prompt counts
     assert all(len(t) == 5 for t in texts)
-    clipped = generate(prompts=tf.constant(["the"]),
-                       max_new_tokens=tf.constant(10**6), **args)
-    assert len(clipped["completion"].numpy()[0]) == export.MAX_NEW_TOKENS
-    none = generate(prompts=tf.constant(["the"]),
-                    max_new_tokens=tf.constant(-3), **args)
-    assert none["completion"].numpy().tolist() == [b""]
-    with pytest.raises(tf.errors.InvalidArgumentError, match="temperature"):
-        generate(prompts=tf.constant(["a"]), max_new_tokens=tf.constant(3),
-                 **{**args, "temperature": tf.constant(0.0)})
+    (clipped,) = _generate(served, ["the"], 10**6)
+    assert len(clipped) == export.MAX_NEW_TOKENS
+    assert _generate(served, ["the"], -3) == [""]
+    # top_k <= 0 or above the vocabulary keeps every token.
+    hot = dict(temperature=3.0, top_p=1.0, seed=2)
+    unfiltered = _generate(served, ["the"], top_k=0, **hot)
+    assert _generate(served, ["the"], top_k=-5, **hot) == unfiltered
+    assert _generate(served, ["the"], top_k=10**6, **hot) == unfiltered
     empty_batch = served.signatures["serving_default"](
         prompts=tf.constant([], tf.string))
     assert empty_batch["completion"].shape == (0,)
@@ -129,15 +115,48 @@ def test_bad_inputs_have_defined_answers(exported):
     assert np.isfinite(scores["log_prob"].numpy()).all()
 
 
+@pytest.mark.parametrize("argument, value", [
+    ("temperature", 0.0), ("temperature", -1.0), ("temperature", np.nan),
+    ("temperature", np.inf), ("top_p", 0.0), ("top_p", -0.5),
+    ("top_p", np.nan)])
+def test_invalid_sampling_arguments_are_refused_by_name(
+        exported, argument, value):
+    import tensorflow as tf
+
+    _, served = exported
+    with pytest.raises(tf.errors.InvalidArgumentError, match=argument):
+        _generate(served, ["a"], 3, **{argument: value})
+
+
+def test_oversized_batches_are_refused(exported):
+    import tensorflow as tf
+
+    _, served = exported
+    too_many = ["a"] * (export.MAX_PROMPTS + 1)
+    message = f"at most {export.MAX_PROMPTS} prompts"
+    with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+        _generate(served, too_many, 3)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+        served.signatures["serving_default"](prompts=tf.constant(too_many))
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=f"at most {export.MAX_TEXTS} texts"):
+        served.signatures["score"](
+            texts=tf.constant(["a"] * (export.MAX_TEXTS + 1)))
+    assert len(_generate(served, ["a"] * export.MAX_PROMPTS, 1)) == (
+        export.MAX_PROMPTS)
+
+
 def test_warmup_requests_are_written(exported):
-    _, _, path = exported
+    path, _ = exported
     (record,) = read_warmup_inputs(path / WARMUP_FILE)
     assert str(record["__model_name__"]) == "language_model"
     assert len(record["prompts"]) == len(export.WARMUP_PROMPTS)
 
 
-def test_export_off_tensorflow_stops_with_message(monkeypatch, tmp_path):
+def test_export_off_tensorflow_stops_with_one_line(monkeypatch, tmp_path,
+                                                   capsys):
     monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
-    with pytest.raises(SystemExit,
-                       match="export needs KERAS_BACKEND=tensorflow"):
+    with pytest.raises(SystemExit) as exit_info:
         export.main(["--run_dir", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert "export needs KERAS_BACKEND=tensorflow" in capsys.readouterr().err

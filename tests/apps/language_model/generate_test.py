@@ -1,65 +1,83 @@
-"""Tests for apps/language_model/generate.py: samplers and the CLI."""
+"""Tests for apps/language_model/generate.py: samplers, streaming, the CLI."""
 
 import pytest
 
 from apps.language_model import generate
-from apps.language_model.train import restore_model
 from tests.apps.language_model.conftest import LINE
+
+# Hot enough that the draws, not the memorised line, decide the tokens.
+HOT = dict(sampler="random", temperature=3.0, top_k=0, top_p=1.0)
 
 
 def test_cli_prints_greedy_and_beam_continuations(trained_run, capsys):
     run_dir, _ = trained_run
     for sampler in ("greedy", "beam"):
-        generate.main(["--run_dir", str(run_dir), "--prompt", "the quick",
+        generate.main(["--run_dir", str(run_dir), "the quick", "over",
                        "--max_new_tokens", "10", "--sampler", sampler])
-        assert capsys.readouterr().out == "the quick" + LINE[9:19] + "\n"
+        assert capsys.readouterr().out == (
+            "the quick" + LINE[9:19] + "\n" + "over" + LINE[30:40] + "\n")
 
 
-def test_random_samplers_are_seeded(trained_run):
+def test_random_samples_are_seeded(restored):
+    model, tokenizer = restored.model, restored.assets["tokenizer"]
+    first = generate.complete(model, tokenizer, ["the"], 12, seed=1, **HOT)
+    again = generate.complete(model, tokenizer, ["the"], 12, seed=1, **HOT)
+    other = generate.complete(model, tokenizer, ["the"], 12, seed=2, **HOT)
+    assert first == again and len(first[0]) == 12
+    assert other != first
+
+
+def test_a_completion_never_depends_on_the_other_prompts(restored):
+    model, tokenizer = restored.model, restored.assets["tokenizer"]
+    prompts = ["the", "over the lazy", "the", ""]
+    batch = generate.complete(model, tokenizer, prompts, 12, seed=5, **HOT)
+    assert batch[0] == batch[2]  # identical prompts, identical completions
+    for prompt, completion in zip(prompts, batch):
+        alone = generate.complete(model, tokenizer, [prompt], 12, seed=5,
+                                  **HOT)
+        assert alone == [completion], prompt
+
+
+def test_top_k_one_and_a_tiny_nucleus_are_greedy(restored):
+    model, tokenizer = restored.model, restored.assets["tokenizer"]
+    greedy = generate.complete(model, tokenizer, ["the", "fox"], 10)
+    for filters in ({"top_k": 1}, {"top_p": 1e-6}):
+        sampled = generate.complete(
+            model, tokenizer, ["the", "fox"], 10, seed=3,
+            **{**HOT, **filters})
+        assert sampled == greedy, filters
+
+
+def test_bad_arguments_stop_with_one_line(trained_run, capsys):
     run_dir, _ = trained_run
-    model, tokenizer, _, _ = restore_model(run_dir)
-    for name in ("random", "top_k", "top_p"):
-        first = generate.complete(
-            model, tokenizer, ["the"], 8,
-            generate.make_sampler(name, temperature=2.0, seed=1), seed=1)
-        again = generate.complete(
-            model, tokenizer, ["the"], 8,
-            generate.make_sampler(name, temperature=2.0, seed=1), seed=1)
-        assert first == again and len(first[0]) == 8
+    for flags, match in [
+            (["--max_new_tokens", "0"], "max_new_tokens"),
+            (["--sampler", "top_p"], "sampler"),
+            (["--top_p", "0"], "top_p"),
+            (["--temperature", "-1"], "temperature"),
+            (["--temperature", "0"], "temperature"),
+            (["--stream", "true", "--sampler", "beam"], "stream")]:
+        with pytest.raises(SystemExit) as exit_info:
+            generate.main(["--run_dir", str(run_dir)] + flags)
+        assert exit_info.value.code == 2
+        (line,) = capsys.readouterr().err.splitlines()
+        assert match in line, flags
 
 
-def test_bad_arguments_stop_with_messages(trained_run, tmp_path):
+def test_streamed_tokens_match_the_batch_sampler(restored, trained_run,
+                                                 capsys):
+    model, tokenizer = restored.model, restored.assets["tokenizer"]
+    greedy = "".join(generate.stream(model, tokenizer, "the quick", 10,
+                                     temperature=0))
+    assert greedy == generate.complete(model, tokenizer, ["the quick"], 10)[0]
+    drawn = "".join(generate.stream(model, tokenizer, "the", 12,
+                                    temperature=3.0, seed=4))
+    assert drawn == generate.complete(model, tokenizer, ["the"], 12, seed=4,
+                                      **HOT)[0]
     run_dir, _ = trained_run
-    with pytest.raises(ValueError, match="sampler"):
-        generate.make_sampler("nucleus")
-    with pytest.raises(SystemExit, match="max_new_tokens"):
-        generate.main(["--run_dir", str(run_dir), "--max_new_tokens", "0"])
-    with pytest.raises(SystemExit, match="config.json"):
-        generate.main(["--run_dir", str(tmp_path)])
-
-
-def test_streamed_greedy_tokens_match_the_sampler(trained_run, capsys):
-    run_dir, _ = trained_run
-    model, tokenizer, _, _ = restore_model(run_dir)
-    streamed = "".join(generate.stream(model, tokenizer, "the quick", 10,
-                                       temperature=0))
-    assert streamed == generate.complete(model, tokenizer, ["the quick"], 10)[0]
-    generate.main(["--run_dir", str(run_dir), "--prompt", "over", "--stream",
-                   "--max_new_tokens", "6", "--sampler", "top_k",
-                   "--top_k", "1"])
-    assert capsys.readouterr().out == "over" + LINE[LINE.index("over") + 4:][:6] + "\n"
-
-
-def test_filter_probabilities_keeps_top_k_and_nucleus():
-    import numpy as np
-
-    p = np.array([0.1, 0.5, 0.15, 0.25])
-    np.testing.assert_allclose(generate.filter_probabilities(p, top_k=2),
-                               [0, 0.5 / 0.75, 0, 0.25 / 0.75])
-    np.testing.assert_allclose(generate.filter_probabilities(p, top_p=0.6),
-                               [0, 0.5 / 0.75, 0, 0.25 / 0.75])
-    np.testing.assert_allclose(generate.filter_probabilities(p, top_p=1e-9),
-                               [0, 1, 0, 0])
+    generate.main(["--run_dir", str(run_dir), "over", "--stream", "true",
+                   "--max_new_tokens", "6", "--sampler", "greedy"])
+    assert capsys.readouterr().out == "over" + LINE[30:36] + "\n"
 
 
 def test_word_continuations_print_after_a_space():

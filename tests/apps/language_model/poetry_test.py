@@ -5,7 +5,7 @@ import pytest
 
 from apps.language_model import poetry
 from apps.language_model.model import ModelConfig, build_model
-from apps.language_model.tokenizer import Tokenizer
+from datasets.tokenizers import Tokenizer
 from datasets import tang_poetry
 from datasets.vocabulary import build_vocabulary
 
@@ -71,6 +71,7 @@ def test_sample_poems_stop_at_the_line_break():
     poems = poetry.sample_poems(model, tokenizer, 3, max_chars=12,
                                 sampler="random", seed=1)
     assert len(poems) == 3
+    assert len(set(poems)) == 3  # one seed per poem, not three copies
     assert all("\n" not in p and len(p) <= 12 for p in poems)
     assert 0.0 <= poetry.pass_rate(poems) <= 1.0
 

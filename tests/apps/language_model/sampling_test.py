@@ -1,4 +1,4 @@
-"""Tests for apps/language_model/sampling.py: buffers, filters, scoring."""
+"""Tests for apps/language_model/sampling.py: buffers, sampling, scoring."""
 
 import keras
 import numpy as np
@@ -25,24 +25,27 @@ def test_buffer_marks_start_and_each_prompt():
         tokens, np.array([3, 1]), 2)).tolist() == [[4, 5], [8, 9]]
 
 
-def test_filtered_sampler_top_k_one_is_greedy_and_rows_are_independent():
+def test_filters_of_the_call_apply_and_rows_are_independent():
     keras.utils.set_random_seed(0)
     model = build_model(CONFIG)
     prompts, lengths = np.array([[3, 4, 5], [6, 0, 0]]), np.array([3, 1])
     greedy = _to_numpy(sampling.generate_ids(model, prompts, lengths, 1, 6))
-    top1 = _to_numpy(sampling.generate_ids(
-        model, prompts, lengths, 1, 6, sampler="filtered", top_k=1, seed=3))
-    np.testing.assert_array_equal(greedy, top1)
-    nucleus = _to_numpy(sampling.generate_ids(
-        model, prompts, lengths, 1, 6, sampler="filtered", top_p=1e-6,
-        seed=3))
-    np.testing.assert_array_equal(greedy, nucleus)
-    alone = _to_numpy(sampling.generate_ids(
-        model, prompts[1:, :1], lengths[1:], 1, 6))
-    np.testing.assert_array_equal(alone[0], greedy[1])
+    for filters in ({"top_k": 1}, {"top_p": 1e-6}):
+        filtered = _to_numpy(sampling.generate_ids(
+            model, prompts, lengths, 1, 6, sampler="random", seed=3,
+            temperature=5.0, **filters))
+        np.testing.assert_array_equal(filtered, greedy)
+    drawn = _to_numpy(sampling.generate_ids(
+        model, prompts, lengths, 1, 6, sampler="random", seed=3,
+        temperature=5.0, top_k=0, top_p=1.0))
+    assert (drawn != greedy).any()  # hot, unfiltered draws leave the argmax
+    for row in range(2):
+        alone = _to_numpy(sampling.generate_ids(
+            model, prompts[row:row + 1, :lengths[row]], lengths[row:row + 1],
+            1, 6, sampler="random", seed=3, temperature=5.0))
+        np.testing.assert_array_equal(alone[0], drawn[row])
     beam1 = _to_numpy(sampling.generate_ids(
-        model, prompts, lengths, 1, 6,
-        sampler=BeamSampler(num_beams=1)))
+        model, prompts, lengths, 1, 6, sampler=BeamSampler(num_beams=1)))
     np.testing.assert_array_equal(beam1, greedy)
 
 

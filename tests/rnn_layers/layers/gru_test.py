@@ -1,8 +1,10 @@
 import keras
+import numpy as np
 import pytest
 
 import rnn_layers
 from tests.rnn_layers.layers import keras_parity
+from tests.test_case import assert_close
 from tests.test_case import run_layer_test
 
 
@@ -59,3 +61,40 @@ def test_layer_contract():
         expected_num_trainable_weights=3,
         supports_masking=True,
     )
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_default_config_is_keras(reset_after):
+    keras_parity.check_default_config_is_keras(
+        keras.layers.GRU, rnn_layers.GRU, reset_after=reset_after
+    )
+
+
+def test_keras_file_loads_in_keras():
+    keras_parity.check_keras_file_loads_in_keras(
+        keras.layers.GRU, rnn_layers.GRU
+    )
+
+
+def test_project_arguments_written_only_when_set():
+    assert not {"fused", "zoneout", "use_cudnn"} & set(
+        rnn_layers.GRU(3).get_config()
+    )
+    config = rnn_layers.GRU(3, fused=True, zoneout=0.25).get_config()
+    assert (config["fused"], config["zoneout"]) == (True, 0.25)
+    assert "zoneout" not in rnn_layers.GRUCell(3).get_config()
+
+
+@pytest.mark.parametrize("implementation", [0, 1, 2])
+def test_implementation_is_accepted_and_ignored(implementation):
+    # Keras' own legacy test passes `implementation=0` through a config.
+    inputs = np.random.default_rng(7).normal(size=(2, 4, 3)).astype("float32")
+    default = rnn_layers.GRU(4)
+    default.build(inputs.shape)
+    layer = rnn_layers.GRU(4, implementation=implementation)
+    layer.build(inputs.shape)
+    layer.set_weights(default.get_weights())
+    assert_close(layer(inputs), default(inputs), atol=0)
+    assert "implementation" not in layer.get_config()
+    assert "implementation" not in rnn_layers.GRUCell(
+        4, implementation=implementation).get_config()

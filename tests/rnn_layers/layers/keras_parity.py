@@ -1,5 +1,9 @@
 """Shared parity checks of the drop-in layers against `keras.layers`."""
 
+import os
+import tempfile
+from unittest import mock
+
 import keras
 import numpy as np
 
@@ -126,3 +130,41 @@ def check_weights_both_ways(keras_cls, ours_cls, units, **kwargs):
     ]
     reference.set_weights(ours.get_weights())
     assert_close(reference(inputs), ours(inputs), atol=1e-5)
+
+
+def check_default_config_is_keras(keras_cls, ours_cls, **kwargs):
+    """A default layer of ours gives Keras' config, and takes Keras' back."""
+    ours = ours_cls(3, name="rnn", **kwargs)
+    reference = keras_cls(3, name="rnn", **kwargs)
+    assert (
+        keras_cls.from_config(ours.get_config()).get_config()
+        == reference.get_config()
+    )
+    assert (
+        ours_cls.from_config(reference.get_config()).get_config()
+        == ours.get_config()
+    )
+
+
+def check_keras_file_loads_in_keras(keras_cls, ours_cls):
+    """A `.keras` file holding our default layer loads with Keras' class.
+
+    Loaded as in a process without `rnn_layers`: our registration is lifted
+    for the load, and `custom_objects` maps our registered name to Keras'
+    class.
+    """
+    inputs = keras.Input((4, 3))
+    model = keras.Model(inputs, ours_cls(5, return_sequences=True)(inputs))
+    x = np.random.default_rng(6).normal(size=(2, 4, 3)).astype("float32")
+    name = keras.saving.get_registered_name(ours_cls)
+    registry = keras.saving.get_custom_objects()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "model.keras")
+        model.save(path)
+        with mock.patch.dict(registry):
+            del registry[name]
+            reloaded = keras.saving.load_model(
+                path, custom_objects={name: keras_cls}, safe_mode=True
+            )
+    assert type(reloaded.layers[1]) is keras_cls
+    assert_close(reloaded(x), model(x), atol=1e-5)

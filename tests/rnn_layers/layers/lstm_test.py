@@ -4,6 +4,7 @@ import pytest
 
 import rnn_layers
 from tests.rnn_layers.layers import keras_parity
+from tests.test_case import assert_close
 from tests.test_case import run_layer_test
 
 
@@ -87,3 +88,45 @@ def test_mixed_bfloat16_keeps_float32_states():
         np.testing.assert_allclose(
             np.asarray(a, "float32"), np.asarray(b, "float32"), atol=3e-2
         )
+
+
+def test_default_config_is_keras():
+    keras_parity.check_default_config_is_keras(
+        keras.layers.LSTM, rnn_layers.LSTM, return_sequences=True
+    )
+
+
+def test_keras_file_loads_in_keras():
+    keras_parity.check_keras_file_loads_in_keras(
+        keras.layers.LSTM, rnn_layers.LSTM
+    )
+
+
+def test_project_arguments_written_only_when_set():
+    default = rnn_layers.LSTM(3).get_config()
+    assert not {"fused", "zoneout"} & set(default)
+    assert "use_cudnn" not in default  # Keras never writes it either
+    config = rnn_layers.LSTM(
+        3, fused=False, zoneout=0.25, use_cudnn=False
+    ).get_config()
+    assert (config["fused"], config["zoneout"], config["use_cudnn"]) == (
+        False, 0.25, False
+    )
+    assert "zoneout" not in rnn_layers.LSTMCell(3).get_config()
+    assert rnn_layers.LSTMCell(3, zoneout=0.5).get_config()["zoneout"] == 0.5
+
+
+@pytest.mark.parametrize("implementation", [0, 1, 2])
+def test_implementation_is_accepted_and_ignored(implementation):
+    # As in Keras: legacy configs carry it; it is not written back.
+    inputs = np.random.default_rng(7).normal(size=(2, 4, 3)).astype("float32")
+    default = rnn_layers.LSTM(4)
+    default.build(inputs.shape)
+    config = {**default.get_config(), "implementation": implementation}
+    layer = rnn_layers.LSTM.from_config(config)
+    layer.build(inputs.shape)
+    layer.set_weights(default.get_weights())
+    assert_close(layer(inputs), default(inputs), atol=0)
+    assert "implementation" not in layer.get_config()
+    cell = rnn_layers.LSTMCell(4, implementation=implementation)
+    assert "implementation" not in cell.get_config()

@@ -3,6 +3,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import warnings
 
 import keras
 import numpy as np
@@ -219,3 +220,42 @@ def test_export_loads_in_fresh_process_without_cudnn_or_xla():
     answer, device_specific_ops = result.stdout.strip().splitlines()[-2:]
     assert_close(np.array(eval(answer)), expected, atol=1e-5)
     assert device_specific_ops == "[]"
+
+
+def test_fused_argument_is_checked():
+    with pytest.raises(ValueError, match="Received `fused='yes'`; expected "
+                       "one of 'auto', True, False."):
+        rnn_layers.RNN(rnn_layers.LSTMCell(2), fused="yes")
+
+
+@pytest.mark.parametrize("make_layer,reason", [
+    (lambda fused: rnn_layers.RNN(rnn_layers.IndRNNCell(2), fused=fused),
+     "IndRNNCell has no fused loop"),
+    (lambda fused: rnn_layers.RNN(NestedStateCell(2), fused=fused),
+     "NestedStateCell declares no fused loop (it has no `fused_support()` "
+     "method)"),
+    (lambda fused: rnn_layers.LSTM(2, unroll=True, fused=fused),
+     "`unroll=True` unrolls the generic loop"),
+], ids=["no-loop", "foreign-cell", "unroll"])
+def test_fused_true_warns_when_it_cannot_apply(make_layer, reason):
+    with pytest.warns(UserWarning) as record:
+        layer = make_layer(True)
+    assert len(record) == 1
+    assert str(record[0].message) == (
+        f"`{layer.name}` got `fused=True`, but {reason}, so it steps the "
+        "cell instead. Pass `fused='auto'` to take the fused loop only "
+        "where it applies, without this warning."
+    )
+    assert layer.fused_support() == reason
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert make_layer("auto").fused_support() == reason
+
+
+def test_fused_written_to_config_only_when_set():
+    cell = rnn_layers.LSTMCell(2)
+    assert "fused" not in rnn_layers.RNN(cell).get_config()
+    layer = rnn_layers.RNN(cell, fused=False)
+    assert layer.get_config()["fused"] is False
+    assert layer.fused_support() == "it was built with `fused=False`"
+    assert rnn_layers.RNN.from_config(layer.get_config()).fused is False

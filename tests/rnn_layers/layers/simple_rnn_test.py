@@ -53,3 +53,35 @@ def test_layer_contract():
         expected_num_trainable_weights=3,
         supports_masking=True,
     )
+
+
+def test_default_config_is_keras():
+    keras_parity.check_default_config_is_keras(
+        keras.layers.SimpleRNN, rnn_layers.SimpleRNN, go_backwards=True
+    )
+
+
+def test_keras_file_loads_in_keras():
+    keras_parity.check_keras_file_loads_in_keras(
+        keras.layers.SimpleRNN, rnn_layers.SimpleRNN
+    )
+
+
+def test_no_fused_in_default_config():
+    assert "fused" not in rnn_layers.SimpleRNN(3).get_config()
+    assert rnn_layers.SimpleRNN(3, fused=False).get_config()["fused"] is False
+
+
+@pytest.mark.parametrize("argument", [{"use_cudnn": "auto"},
+                                      {"implementation": 2}])
+def test_rejects_what_keras_rejects(argument):
+    # Keras' SimpleRNN has neither `use_cudnn` nor `implementation`.
+    with pytest.raises(ValueError) as expected:
+        keras.layers.SimpleRNN(3, **argument)
+    with pytest.raises(ValueError) as actual:
+        rnn_layers.SimpleRNN(3, **argument)
+    assert str(actual.value) == str(expected.value)
+    assert str(actual.value) == (
+        f"Unrecognized keyword arguments passed to SimpleRNN: {argument}"
+    )
+    assert not hasattr(rnn_layers.SimpleRNN(3), "use_cudnn")

@@ -25,12 +25,56 @@ def _numpy(x):
 
 def test_finds_the_best_sequence_that_greedy_misses():
     prompt = np.zeros((1, 5), "int32")
-    greedy = GreedySampler()(bigram_next(GARDEN_PATH), prompt,
-                             step_counter(1), end_token_id=4)
-    beam = BeamSampler(num_beams=2)(bigram_next(GARDEN_PATH), prompt,
-                                    step_counter(1), end_token_id=4)
-    assert _numpy(greedy).tolist()[0][:3] == [0, 1, 3]
+    greedy, greedy_score = GreedySampler()(
+        bigram_next(GARDEN_PATH), prompt, step_counter(1), end_token_id=4,
+        return_scores=True)
+    beam, beam_score = BeamSampler(num_beams=2)(
+        bigram_next(GARDEN_PATH), prompt, step_counter(1), end_token_id=4,
+        return_scores=True)
+    assert _numpy(greedy).tolist() == [[0, 1, 3, 4, 0]]
     assert _numpy(beam).tolist() == [[0, 2, 3, 4, 0]]
+    table = GARDEN_PATH / GARDEN_PATH.sum(-1, keepdims=True)
+    np.testing.assert_allclose(
+        _numpy(greedy_score),
+        [np.log(table[0, 1] * table[1, 3] * table[3, 4])], rtol=1e-5)
+    np.testing.assert_allclose(
+        _numpy(beam_score), [np.log(table[0, 2] * table[2, 3] * table[3, 4])],
+        rtol=1e-5)
+
+
+def _teacher_forced_log_probs(decoder, tokens, end_token_id):
+    """NumPy sum of `log p(token | prefix)` over generated positions."""
+    states = decoder.initial_cache(tokens.shape[0])
+    total = np.zeros(tokens.shape[0])
+    alive = np.ones(tokens.shape[0], bool)
+    for index in range(1, tokens.shape[1]):
+        logits, states = decoder.step_fn(tokens[:, index - 1], states)
+        logits = _numpy(logits).astype("float64")
+        log_probs = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+        picked = log_probs[np.arange(len(total)), tokens[:, index]]
+        total += np.where(alive, picked, 0.0)
+        alive &= tokens[:, index] != end_token_id
+    return total
+
+
+def test_beam_log_prob_beats_greedy_on_a_random_model():
+    decoder = TinyDecoder(seed=4)
+    prompt = np.zeros((3, 7), "int32")
+    prompt[:, 0] = [1, 2, 5]
+    kwargs = dict(end_token_id=3, return_scores=True)
+    greedy, greedy_scores = GreedySampler()(
+        decoder.next, prompt, decoder.initial_cache(3), **kwargs)
+    beam, beam_scores = BeamSampler(num_beams=4)(
+        decoder.next, prompt, decoder.initial_cache(3), **kwargs)
+    greedy, beam = _numpy(greedy), _numpy(beam)
+    np.testing.assert_allclose(
+        _numpy(greedy_scores), _teacher_forced_log_probs(decoder, greedy, 3),
+        atol=1e-4)
+    np.testing.assert_allclose(
+        _numpy(beam_scores), _teacher_forced_log_probs(decoder, beam, 3),
+        atol=1e-4)
+    assert np.all(_numpy(beam_scores) >= _numpy(greedy_scores) - 1e-5)
+    assert np.any(_numpy(beam_scores) > _numpy(greedy_scores) + 1e-3)
 
 
 @pytest.mark.parametrize("ngram", [0, 2])
@@ -60,10 +104,17 @@ def test_all_beams_sorted_and_length_penalty():
     assert np.all(scores[:, 0] >= scores[:, 1])
     assert tokens[0, 0].tolist() == [0, 2, 0, 0, 0, 0]
     np.testing.assert_allclose(scores[0, 0], np.log(0.5), atol=1e-4)
-    # A strong length penalty prefers the longer hypothesis.
-    long = BeamSampler(num_beams=2, length_penalty=3.0)(
-        bigram_next(table), prompt, step_counter(2), end_token_id=2)
-    assert _numpy(long)[0].tolist()[:3] == [0, 1, 1]
+    # A strong length penalty prefers the longer hypothesis; the score
+    # stays its log-probability.
+    long, long_score = BeamSampler(num_beams=2, length_penalty=3.0)(
+        bigram_next(table), prompt, step_counter(2), end_token_id=2,
+        return_scores=True)
+    long = _numpy(long)[0].tolist()
+    assert long == [0, 1, 1, 1, 1, 1]
+    table = table / table.sum(-1, keepdims=True)
+    np.testing.assert_allclose(_numpy(long_score)[0],
+                               np.log(table[0, 1] * table[1, 1] ** 4),
+                               rtol=1e-4)
 
 
 def test_config_and_errors():
@@ -75,45 +126,3 @@ def test_config_and_errors():
         BeamSampler(num_beams=0)
     with pytest.raises(ValueError, match="length_penalty=-1"):
         BeamSampler(length_penalty=-1)
-
-
-def test_attention_decoder_with_memory_expanded_to_beams():
-    from rnn_layers import LSTMCell
-    from rnn_layers.attention import AttentionWrapper
-    from rnn_layers.attention import LuongAttention
-    from rnn_layers.samplers import recurrent_next
-
-    vocabulary, depth = 6, 4
-    rng = np.random.default_rng(0)
-    memory = rng.normal(size=(2, 5, depth)).astype("float32")
-    memory_mask = np.array([[1, 1, 1, 1, 1], [1, 1, 0, 0, 0]], bool)
-    embedding = keras.layers.Embedding(vocabulary, 3)
-    wrapper = AttentionWrapper(LSTMCell(5), LuongAttention(),
-                               memory_depth=depth, attention_layer_size=4)
-    head = keras.layers.Dense(
-        vocabulary,
-        kernel_initializer=keras.initializers.RandomNormal(stddev=2.0))
-
-    def decode(sampler, constants):
-        def step_fn(tokens, states):
-            output, states = wrapper(embedding(tokens), list(states),
-                                     constants=constants)
-            return head(output), tuple(states)
-
-        # The prompt and cache are per example; the sampler repeats them.
-        prompt = np.ones((2, 6), "int32")
-        cache = tuple(wrapper.get_initial_state(2))
-        return _numpy(sampler(recurrent_next(step_fn), prompt, cache,
-                              end_token_id=0))
-
-    constants = wrapper.prepare_constants(memory, memory_mask)
-    output, _ = wrapper(embedding(np.ones((2,), "int32")),
-                        wrapper.get_initial_state(2), constants=constants)
-    head(output)  # build every layer outside the decode loop
-    greedy = decode(GreedySampler(), constants)
-    one_beam = BeamSampler(num_beams=1)
-    assert decode(one_beam, one_beam.expand_to_beams(constants)).tolist() == (
-        greedy.tolist())
-    three = BeamSampler(num_beams=3)
-    tokens = decode(three, three.expand_to_beams(constants))
-    assert tokens.shape == (2, 6)

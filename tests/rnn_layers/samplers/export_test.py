@@ -14,6 +14,7 @@ from keras import ops
 from rnn_layers import LSTMCell
 from rnn_layers.samplers import BeamSampler
 from rnn_layers.samplers import GreedySampler
+from rnn_layers.samplers import RandomSampler
 from rnn_layers.samplers import TopKSampler
 from rnn_layers.samplers import recurrent_next
 
@@ -40,10 +41,10 @@ class Decoder(keras.layers.Layer):
     def initial_cache(self, batch):
         return (ops.zeros((batch, UNITS)), ops.zeros((batch, UNITS)))
 
-    def generate(self, sampler, prompt, mask, seed=None):
+    def generate(self, sampler, prompt, mask, seed=None, **filters):
         cache = self.initial_cache(ops.shape(prompt)[0])
         return sampler(recurrent_next(self.step_fn), prompt, cache,
-                       mask=mask, end_token_id=END, seed=seed)
+                       mask=mask, end_token_id=END, seed=seed, **filters)
 
 
 def _prompt(batch):
@@ -80,6 +81,18 @@ def test_generation_traces_in_one_compiled_function():
     np.testing.assert_array_equal(
         ops.convert_to_numpy(compiled_top_k(prompt, mask, seed)),
         ops.convert_to_numpy(decoder.generate(top_k, prompt, mask, 7)))
+    # Per-call filters as traced scalars, one seed per row.
+    random = RandomSampler()
+    compiled_random = compile_fn(
+        lambda p, m, s, t, k, q: decoder.generate(
+            random, p, m, s, temperature=t, top_k=k, top_p=q))
+    args = (np.arange(3, dtype="int32"), np.float32(1.3), np.int32(4),
+            np.float32(0.9))
+    np.testing.assert_array_equal(
+        ops.convert_to_numpy(compiled_random(prompt, mask, *args)),
+        ops.convert_to_numpy(decoder.generate(
+            RandomSampler(temperature=1.3, top_k=4, top_p=0.9), prompt, mask,
+            args[0])))
 
 
 @pytest.mark.skipif(
@@ -91,8 +104,10 @@ def test_exported_generation_runs_in_a_fresh_tensorflow_process(tmp_path):
 
     decoder = Decoder()
     greedy, top_k, beam = GreedySampler(), TopKSampler(k=3), BeamSampler(3)
+    random = RandomSampler()
     tokens = tf.TensorSpec((None, None), tf.int32)
     flags = tf.TensorSpec((None, None), tf.bool)
+    scalar = tf.TensorSpec((), tf.int32)
     archive = keras.export.ExportArchive()
     archive.track(decoder)
     archive.add_endpoint(
@@ -101,7 +116,12 @@ def test_exported_generation_runs_in_a_fresh_tensorflow_process(tmp_path):
         "beam", lambda p, m: decoder.generate(beam, p, m), [tokens, flags])
     archive.add_endpoint(
         "top_k", lambda p, m, s: decoder.generate(top_k, p, m, s),
-        [tokens, flags, tf.TensorSpec((), tf.int32)])
+        [tokens, flags, scalar])
+    archive.add_endpoint(
+        "sample", lambda p, m, s, t, k, q: decoder.generate(
+            random, p, m, s, temperature=t, top_k=k, top_p=q),
+        [tokens, flags, scalar, tf.TensorSpec((), tf.float32), scalar,
+         tf.TensorSpec((), tf.float32)])
     path = str(tmp_path / "decoder")
     archive.write_out(path, verbose=False)
 
@@ -111,6 +131,8 @@ def test_exported_generation_runs_in_a_fresh_tensorflow_process(tmp_path):
         expected[f"greedy{batch}"] = decoder.generate(greedy, prompt, mask)
         expected[f"beam{batch}"] = decoder.generate(beam, prompt, mask)
         expected[f"top_k{batch}"] = decoder.generate(top_k, prompt, mask, 7)
+        expected[f"sample{batch}"] = decoder.generate(
+            random, prompt, mask, 7, temperature=1.3, top_k=4, top_p=0.9)
     expected = {k: ops.convert_to_numpy(v).tolist()
                 for k, v in expected.items()}
 
@@ -130,6 +152,9 @@ def test_exported_generation_runs_in_a_fresh_tensorflow_process(tmp_path):
             out[f"beam{{batch}}"] = model.beam(prompt, mask).numpy().tolist()
             out[f"top_k{{batch}}"] = model.top_k(
                 prompt, mask, tf.constant(7)).numpy().tolist()
+            out[f"sample{{batch}}"] = model.sample(
+                prompt, mask, tf.constant(7), tf.constant(1.3),
+                tf.constant(4), tf.constant(0.9)).numpy().tolist()
         leaked = [m for m in ("keras", "rnn_layers")
                   if m in sys.modules and m not in already]
         print(json.dumps({{"out": out, "leaked": leaked}}))

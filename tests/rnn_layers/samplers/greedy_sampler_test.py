@@ -55,3 +55,17 @@ def test_recurrent_decoder_matches_a_python_loop_one_step_per_token():
         choice = np.argmax(_numpy(logits), -1)
         expected[:, index] = np.where(mask[:, index], prompt[:, index], choice)
     assert tokens.tolist() == expected.tolist()
+
+
+def test_scores_cover_generated_tokens_only():
+    prompt = np.array([[3, 0, 0, 0, 0, 0], [1, 4, 2, 0, 0, 0]], "int32")
+    mask = prompt > 0
+    mask[1, 0] = True
+    tokens, scores = GreedySampler()(
+        bigram_next(CYCLE), prompt, step_counter(2), mask=mask,
+        end_token_id=0, return_scores=True)
+    # Row 0: 4 then the end token 0; row 1: 3, 4, then 0. Each step 0.9.
+    assert _numpy(tokens).tolist() == [[3, 4, 0, 0, 0, 0],
+                                       [1, 4, 2, 3, 4, 0]]
+    np.testing.assert_allclose(_numpy(scores), np.log([0.9 ** 2, 0.9 ** 3]),
+                               rtol=1e-5)

@@ -71,3 +71,85 @@ def test_rejects_mismatched_states():
         Seq2Seq(LSTMCell(4), GRUCell(4), bridge="dense")
     with pytest.raises(ValueError, match="bridge='linear'"):
         Seq2Seq(LSTMCell(4), LSTMCell(4), bridge="linear")
+
+
+def _attention_block(bidirectional=True):
+    from rnn_layers import AttentionWrapper
+    from rnn_layers import BahdanauAttention
+
+    # Memory depth 4: a bidirectional LSTM(2) or an LSTM(4).
+    wrapper = AttentionWrapper(LSTMCell(4), BahdanauAttention(3),
+                               memory_depth=4)
+    return Seq2Seq(LSTMCell(2 if bidirectional else 4), wrapper,
+                   bidirectional_encoder=bidirectional)
+
+
+def _source_mask():
+    mask = np.ones((2, 5), bool)
+    mask[1, 3:] = False
+    return mask
+
+
+def test_attention_decoder_reads_the_encoder_outputs():
+    import keras
+
+    block = _attention_block()
+    mask = _source_mask()
+    outputs = block([ENCODER_INPUTS, DECODER_INPUTS], mask=[mask, None])
+    memory, states = block.encode(ENCODER_INPUTS, mask=mask)
+    wrapper = block.decoder_cell
+    step_states = list(states) + [keras.ops.zeros((2, 4))]
+    expected = []
+    for t in range(DECODER_INPUTS.shape[1]):
+        output, step_states = wrapper(DECODER_INPUTS[:, t], step_states,
+                                      constants=[memory, mask])
+        expected.append(keras.ops.convert_to_numpy(output))
+    assert_close(outputs, np.stack(expected, 1), atol=1e-5)
+    # Row 1's padding is invisible: the same row cut to 3 source steps.
+    short = block([ENCODER_INPUTS[1:, :3], DECODER_INPUTS[1:]])
+    assert_close(outputs[1:], short, atol=1e-5)
+
+
+def test_greedy_generation_agrees_with_teacher_forced_decode():
+    import keras
+
+    from rnn_layers import AttentionDecoder
+
+    block = _attention_block()
+    embedding = keras.layers.Embedding(6, 2)
+    head = keras.layers.Dense(
+        6, kernel_initializer=keras.initializers.RandomNormal(stddev=2.0))
+    mask = _source_mask()
+    targets = np.ones((2, 4), "int32")
+    head(block([ENCODER_INPUTS, embedding(targets)], mask=[mask, None]))
+    memory, states = block.encode(ENCODER_INPUTS, mask=mask)
+    decoder = AttentionDecoder(block.decoder_cell, embedding, head,
+                               start_token_id=1, max_length=5)
+    tokens = keras.ops.convert_to_numpy(
+        decoder(memory, mask, initial_state=states))
+    outputs, _ = block.decode(embedding(tokens[:, :-1]), states,
+                              constants=[memory, mask])
+    choices = np.argmax(keras.ops.convert_to_numpy(head(outputs)), -1)
+    assert choices.tolist() == tokens[:, 1:].tolist()
+
+
+def test_attention_round_trip_and_errors():
+    variant_checks.check_model_round_trip(
+        _attention_block(bidirectional=False),
+        [ENCODER_INPUTS, DECODER_INPUTS])
+    block = _attention_block()
+    block([ENCODER_INPUTS, DECODER_INPUTS])
+    with pytest.raises(ValueError, match="constants=.encoder_outputs"):
+        block.decode(DECODER_INPUTS, [np.zeros((2, 4))] * 2)
+    plain = Seq2Seq(LSTMCell(4), LSTMCell(4))
+    plain([ENCODER_INPUTS, DECODER_INPUTS])
+    with pytest.raises(ValueError, match="attends to nothing"):
+        plain.decode(DECODER_INPUTS, [np.zeros((2, 4))] * 2,
+                     constants=[np.zeros((2, 5, 4))])
+    from rnn_layers import AttentionWrapper
+    from rnn_layers import LuongAttention
+
+    with pytest.raises(ValueError, match="memory_depth=8"):
+        Seq2Seq(LSTMCell(4), AttentionWrapper(LSTMCell(8), LuongAttention(),
+                                              memory_depth=5),
+                bidirectional_encoder=True, bridge="dense")

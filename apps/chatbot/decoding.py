@@ -1,0 +1,230 @@
+"""Replies from a trained chatbot: beam search, greedy or top-p sampling.
+
+The encoder runs once per message (`apps.chatbot.model.encoder_model`); the
+decoder is `rnn_layers`' `AttentionDecoder` over the trained layers (never
+writing `banned_ids`), the memory masked where the context is `<pad>`, so
+the same code runs eagerly (for `generate` and `evaluate`) and inside the
+exported graph (`export`).
+
+`DecodingConfig` holds the settings every entry point shares (and flags:
+`--sampling beam --num_beams 4 --length_penalty 0.6 ...`).
+"""
+
+import dataclasses
+
+import keras
+import numpy as np
+from keras import ops
+
+from apps.chatbot import data
+from apps.chatbot.model import PAD_ID, encoder_model, reply_embedding
+from apps.framework.flags import require_choice
+from apps.framework.flags import require_non_negative
+from apps.framework.flags import require_positive_integers
+from apps.framework.flags import require_positive_numbers
+from rnn_layers import AttentionDecoder
+from rnn_layers import BeamSampler
+from rnn_layers import GreedySampler
+from rnn_layers import TopPSampler
+from rnn_layers import ban_tokens
+from rnn_layers import samplers
+
+SAMPLINGS = ("beam", "top_p")
+
+
+@dataclasses.dataclass(frozen=True)
+class DecodingConfig:
+    """How replies are decoded.
+
+    Args:
+        sampling: str, `"beam"` (beam search; `num_beams=1` is greedy) or
+            `"top_p"` (nucleus sampling). Defaults to `"beam"`.
+        num_beams: int, beam width. Defaults to `4`.
+        length_penalty: float, GNMT length penalty alpha of the beam
+            search (`0` ranks by log-probability). Defaults to `0.6`.
+        no_repeat_ngram_size: int, forbid repeating any n-gram of this size
+            within a reply; `0` disables. Defaults to `3`.
+        top_p: float in (0, 1], nucleus mass of `top_p` sampling.
+            Defaults to `0.9`.
+        temperature: float, divides the logits before sampling.
+            Defaults to `1.0`.
+        max_reply_tokens: int, most tokens per reply; `0` takes the
+            training's `max_reply_tokens`. Defaults to `0`.
+    """
+
+    sampling: str = "beam"
+    num_beams: int = 4
+    length_penalty: float = 0.6
+    no_repeat_ngram_size: int = 3
+    top_p: float = 0.9
+    temperature: float = 1.0
+    max_reply_tokens: int = 0
+
+    def __post_init__(self):
+        require_choice(self, "sampling", SAMPLINGS)
+        require_positive_integers(self, "num_beams")
+        require_non_negative(
+            self, ("length_penalty", "no_repeat_ngram_size",
+                   "max_reply_tokens"))
+        require_positive_numbers(self, ("top_p", "temperature"))
+        if self.top_p > 1:
+            raise ValueError(
+                f"Received `top_p={self.top_p}`; expected 0 < top_p <= 1.")
+
+    def reply_length(self, train_config) -> int:
+        """`max_reply_tokens`, or the training's when it is `0`."""
+        return self.max_reply_tokens or train_config.max_reply_tokens
+
+
+def make_sampler(config: DecodingConfig):
+    """The `rnn_layers` sampler of a `DecodingConfig`.
+
+    `GreedySampler` for a beam of 1, `BeamSampler`, or `TopPSampler`.
+    Build it outside traced functions (a sampler owns a seed variable).
+    """
+    ngram = config.no_repeat_ngram_size
+    if config.sampling == "top_p":
+        return TopPSampler(p=config.top_p, temperature=config.temperature,
+                           no_repeat_ngram_size=ngram)
+    if config.num_beams == 1:
+        return GreedySampler(no_repeat_ngram_size=ngram)
+    return BeamSampler(num_beams=config.num_beams,
+                       length_penalty=config.length_penalty,
+                       no_repeat_ngram_size=ngram)
+
+
+def banned_ids(tokenizer) -> list[int]:
+    """Ids a reply never holds: `<pad>`, `<unk>`, `<s>` and `<sep>`."""
+    return [tokenizer.pad_id, tokenizer.unk_id, tokenizer.start_id,
+            tokenizer.token_id("separator")]
+
+
+def banning_head(head, token_ids):
+    """`head` (attention vector -> logits) with `token_ids` never chosen.
+
+    `rnn_layers.ban_tokens` wraps a sampler's `next`; the head is used as
+    one, its input in the place of the prompt.
+    """
+    banned = ban_tokens(
+        lambda outputs, cache, index: (head(outputs), None, cache), token_ids)
+    return lambda outputs: banned(outputs, (), 0)[0]
+
+
+def make_decoder(model: keras.Model, tokenizer, sampler,
+                 max_reply_tokens: int) -> AttentionDecoder:
+    """The `AttentionDecoder` over the trained decoder layers.
+
+    The `banned_ids` are never generated.
+
+    Args:
+        model: the chatbot of `build_model` (weights loaded).
+        tokenizer: the run's tokenizer (its `<s>` and `</s>` ids).
+        sampler: from `make_sampler`.
+        max_reply_tokens: int, most tokens per reply, `</s>` excluded.
+    """
+    return AttentionDecoder(
+        model.get_layer("decoder").cell,
+        reply_embedding(model),
+        banning_head(model.get_layer("logits"), banned_ids(tokenizer)),
+        sampler=sampler,
+        start_token_id=tokenizer.start_id,
+        end_token_id=tokenizer.end_id,
+        max_length=max_reply_tokens + 1,
+        pad_token_id=PAD_ID,
+    )
+
+
+def decode(encoder: keras.Model, decoder: AttentionDecoder, context,
+           seed=0, temperature=None, top_p=None, return_scores=False):
+    """Reply ids of a batch of contexts.
+
+    A sampled reply draws its noise from `seed` keyed by its own context
+    (`rnn_layers.samplers.prompt_keys`), so equal contexts get equal
+    replies and different ones unrelated draws, whatever the batch.
+
+    Args:
+        encoder: `encoder_model(model)`.
+        decoder: from `make_decoder`.
+        context: int `(batch, Tc)` context ids, right-padded with `<pad>`;
+            every row has at least one token.
+        seed: int or scalar int tensor, the seed of sampling (unused by
+            beam search). Defaults to `0`.
+        temperature: optional float or scalar tensor overriding the
+            sampler's.
+        top_p: optional float or scalar tensor overriding the sampler's.
+        return_scores: bool, also return each reply's log-probability.
+            Defaults to `False`.
+
+    Returns:
+        int32 `(batch, max_reply_tokens + 2)`: `<s>`, the reply, `</s>`,
+        `<pad>`...; with `return_scores`, also float32 `(batch,)` scores.
+    """
+    context = ops.cast(context, "int32")
+    valid = ops.not_equal(context, PAD_ID)  # (batch, Tc)
+    if decoder.sampler.stochastic:
+        seed = samplers.prompt_keys(
+            decoder.sampler.row_seeds(seed), context, valid)  # (batch,)
+    memory, h0, c0 = encoder(context, training=False)
+    return decoder(
+        memory, valid, [h0, c0], seed=seed, temperature=temperature,
+        top_p=top_p, return_scores=return_scores)
+
+
+class Responder:
+    """Answers messages in Python with a trained model (eager, any backend).
+
+    Args:
+        model: the chatbot of `build_model` (weights loaded).
+        tokenizer: the run's tokenizer.
+        train_config: the run's `TrainConfig` (context limits).
+        config: `DecodingConfig`.
+        seed: int, seed of `top_p` sampling (see `decode`). Defaults to
+            `0`.
+
+    Example:
+
+    >>> restored = restore(APP, "runs/chatbot")
+    >>> responder = Responder(restored.model, restored.assets["tokenizer"],
+    ...                       restored.train_config, DecodingConfig())
+    >>> responder.reply(["Hello"])
+    ['Hi']
+    """
+
+    def __init__(self, model, tokenizer, train_config, config, seed=0):
+        self.tokenizer = tokenizer
+        self.train_config = train_config
+        self.seed = seed
+        self.encoder = encoder_model(model)
+        self.decoder = make_decoder(
+            model, tokenizer, make_sampler(config),
+            config.reply_length(train_config))
+
+    def context_ids(self, messages: list[str | bytes]) -> np.ndarray:
+        """int32 `(batch, Tc)` contexts of the messages (`data`).
+
+        Raises:
+            ValueError: naming the first message without tokens.
+        """
+        rows = [data.encode_message(
+            self.tokenizer, message, self.train_config.max_context_tokens,
+            self.train_config.context_turns) for message in messages]
+        for index, row in enumerate(rows):
+            if not len(row):
+                raise ValueError(
+                    f"Received an empty message (number {index + 1}, "
+                    f"{messages[index][:40]!r}); expected some text.")
+        return data.pad_rows(rows, max(len(row) for row in rows))
+
+    def reply_ids(self, messages, return_scores=False):
+        """`decode` of the messages: ids `(batch, length)` [and scores]."""
+        result = decode(self.encoder, self.decoder,
+                        self.context_ids(messages), seed=self.seed,
+                        return_scores=return_scores)
+        return keras.tree.map_structure(ops.convert_to_numpy, result)
+
+    def reply(self, messages: list[str | bytes]) -> list[str]:
+        """The reply to each message (turns separated by line breaks)."""
+        if not messages:
+            return []
+        ids = self.reply_ids(messages)
+        return [self.tokenizer.decode(row[1:]) for row in ids]

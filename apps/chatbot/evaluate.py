@@ -1,0 +1,243 @@
+"""Scores a trained chatbot: perplexity, BLEU-1/2, distinct-1/2, greedy
+against beam.
+
+- perplexity: `exp` of the mean negative log-likelihood of the held-out
+  replies' tokens (the run's tokenizer: subwords, words or characters, see
+  `apps/chatbot/data.py`), `</s>` included, teacher-forced, without label
+  smoothing; over every pair of the split.
+- BLEU-1 and BLEU-2: sacrebleu's corpus BLEU with `max_ngram_order` 1 and 2
+  (brevity penalty included) of the first `num_examples` replies against
+  the corpus's, tokenized by sacrebleu's `13a` (`zh` for a character-level,
+  Chinese run), on a 0-1 scale.
+- distinct-1 and distinct-2 (Li et al. 2016): distinct n-grams over all
+  n-grams of those replies, same tokenization.
+
+One row per decoding: greedy, the `DecodingConfig`'s (a beam of 4 by
+default) when it differs, and the corpus's own replies (`reference`,
+distinct-n only), printed with pandas.
+
+Example:
+
+```
+python -m apps.chatbot.evaluate --run_dir runs/dailydialog --num_examples 500
+```
+"""
+
+import dataclasses
+import math
+
+import keras
+import numpy as np
+import pandas
+from keras import ops
+
+from apps.chatbot import data
+from apps.chatbot.config import APP
+from apps.chatbot.decoding import DecodingConfig, Responder
+from apps.framework import BaseRunConfig
+from apps.framework import cli_errors
+from apps.framework import config_parser
+from apps.framework import parse_configs
+from apps.framework import restore
+from apps.framework import seed_everything
+from apps.framework.flags import require_choice
+from apps.framework.flags import require_positive_integers
+from datasets.dialogues import SPLITS
+
+
+def bleu_tokenize(level: str):
+    """sacrebleu's tokenizer for a run: `zh` at char level, else `13a`."""
+    from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
+    from sacrebleu.tokenizers.tokenizer_zh import TokenizerZh
+
+    return TokenizerZh() if level == "char" else Tokenizer13a()
+
+
+def bleu(replies: list[str], references: list[str], order: int,
+         level: str) -> float:
+    """Corpus BLEU-`order` on a 0-1 scale (see the module docstring).
+
+    Example:
+
+    >>> round(bleu(["the cat sat"], ["the cat sat down"], 1, "word"), 4)
+    0.7165
+    """
+    from sacrebleu.metrics import BLEU
+
+    metric = BLEU(max_ngram_order=order,
+                  tokenize="zh" if level == "char" else "13a")
+    return metric.corpus_score(replies, [references]).score / 100
+
+
+def distinct(replies: list[str], order: int, level: str) -> float:
+    """Distinct `order`-grams over all `order`-grams of the replies.
+
+    Example:
+
+    >>> distinct(["a b a b", "a b"], 2, "word")
+    0.5
+    """
+    tokenize = bleu_tokenize(level)
+    grams = [tuple(words[i:i + order])
+             for words in (tokenize(reply).split() for reply in replies)
+             for i in range(len(words) - order + 1)]
+    return len(set(grams)) / len(grams) if grams else 0.0
+
+
+def perplexity(model: keras.Model, inputs: dict, targets: np.ndarray,
+               batch_size: int = 64) -> float:
+    """`exp` of the mean NLL of the non-`<pad>` targets (teacher-forced).
+
+    Args:
+        model: the chatbot of `build_model`.
+        inputs: `{"context", "reply"}` arrays of `data.encode_pairs`.
+        targets: int32 `(n, Tr)` targets of `data.encode_pairs`.
+        batch_size: int, pairs per forward pass. Defaults to `64`.
+    """
+    total, count = 0.0, 0
+    for start in range(0, len(targets), batch_size):
+        rows = slice(start, start + batch_size)
+        logits = model({k: v[rows] for k, v in inputs.items()},
+                       training=False)
+        log_probs = ops.convert_to_numpy(
+            ops.log_softmax(ops.cast(logits, "float32"), axis=-1))
+        target = targets[rows]
+        picked = np.take_along_axis(log_probs, target[..., None], -1)[..., 0]
+        valid = target != 0
+        total -= float(picked[valid].sum())
+        count += int(valid.sum())
+    return math.exp(total / max(count, 1))
+
+
+def score_replies(name: str, replies: list[str], references: list[str],
+                  level: str) -> dict:
+    """One row of the table: BLEU-1/2 and distinct-1/2 of `replies`."""
+    lengths = [len(bleu_tokenize(level)(r).split()) for r in replies]
+    return {
+        "decoding": name,
+        "bleu_1": bleu(replies, references, 1, level),
+        "bleu_2": bleu(replies, references, 2, level),
+        "distinct_1": distinct(replies, 1, level),
+        "distinct_2": distinct(replies, 2, level),
+        "mean_length": float(np.mean(lengths)) if lengths else 0.0,
+    }
+
+
+def decoding_name(config: DecodingConfig) -> str:
+    """`"greedy"`, `"beam 4"` or `"top_p 0.9"`."""
+    if config.sampling == "top_p":
+        return f"top_p {config.top_p}"
+    return "greedy" if config.num_beams == 1 else f"beam {config.num_beams}"
+
+
+def evaluate(run_dir: str, split: str, num_examples: int,
+             decoding: DecodingConfig, batch_size: int = 64,
+             seed: int = 0) -> pandas.DataFrame:
+    """Rebuilds the model from `run_dir` and scores it on one split.
+
+    Args:
+        run_dir: str, a training run directory.
+        split: `"train"`, `"validation"` or `"test"`.
+        num_examples: int, pairs decoded for BLEU and distinct.
+        decoding: `DecodingConfig` compared with greedy decoding.
+        batch_size: int, pairs per batch. Defaults to `64`.
+        seed: int, seeds `top_p` sampling. Defaults to `0`.
+
+    Returns:
+        `pandas.DataFrame`, one row per decoding (see the module docstring).
+
+    Raises:
+        ValueError: if the split has no pairs.
+    """
+    restored = restore(APP, run_dir)
+    model, tokenizer = restored.model, restored.assets["tokenizer"]
+    train_config = restored.train_config
+    pairs = data.load_pairs(train_config.corpus, train_config.data_dir,
+                            split, train_config.context_turns)
+    if not pairs:
+        raise ValueError(
+            f"Received `split={split!r}`, which has no pairs in the corpus "
+            f"{train_config.corpus!r}; choose another split.")
+    inputs, targets = data.encode_pairs(
+        tokenizer, pairs, train_config.max_context_tokens,
+        train_config.max_reply_tokens, train_config.context_turns)
+    ppl = perplexity(model, inputs, targets, batch_size)
+    chosen = [(c, r) for c, r in pairs if len(data.encode_message(
+        tokenizer, c, train_config.max_context_tokens,
+        train_config.context_turns))][:num_examples]
+    messages = [c for c, _ in chosen]
+    references = [r for _, r in chosen]
+    configs = [dataclasses.replace(decoding, sampling="beam", num_beams=1)]
+    if decoding_name(decoding) != "greedy":
+        configs.append(decoding)
+    rows = []
+    for config in configs:
+        responder = Responder(model, tokenizer, train_config, config, seed)
+        replies = []
+        for start in range(0, len(messages), batch_size):
+            replies += responder.reply(messages[start:start + batch_size])
+        rows.append(score_replies(decoding_name(config), replies, references,
+                                  tokenizer.level))
+    reference = score_replies("reference", references, references,
+                              tokenizer.level)
+    rows.append({**reference, "bleu_1": np.nan, "bleu_2": np.nan})
+    table = pandas.DataFrame(rows)
+    table.insert(1, "perplexity", [ppl] * (len(rows) - 1) + [np.nan])
+    table["examples"] = len(chosen)
+    return table
+
+
+@dataclasses.dataclass(frozen=True)
+class EvaluateConfig(BaseRunConfig):
+    """What to score.
+
+    Args:
+        run_dir: str, training run to load. Defaults to `"runs/chatbot"`.
+        split: str, `"train"`, `"validation"` or `"test"`. Defaults to
+            `"test"`.
+        num_examples: int, pairs decoded for BLEU and distinct (the first
+            of the split). Defaults to `500`.
+        batch_size: int, pairs per batch. Defaults to `64`.
+        csv: str, also write the table to this CSV file; empty to skip.
+            Defaults to `""`.
+    """
+
+    run_dir: str = "runs/chatbot"
+    split: str = "test"
+    num_examples: int = 500
+    batch_size: int = 64
+    csv: str = ""
+
+    def __post_init__(self):
+        super().__post_init__()
+        require_choice(self, "split", SPLITS)
+        require_positive_integers(self, ("num_examples", "batch_size"))
+
+
+def build_parser():
+    """The command line of `python -m apps.chatbot.evaluate`."""
+    return config_parser(
+        APP.command("evaluate"),
+        "Perplexity, BLEU-1/2 and distinct-1/2 of a trained chatbot on "
+        "held-out pairs, greedy against beam search.",
+        EvaluateConfig,
+        DecodingConfig,
+    )
+
+
+def main(argv=None) -> None:
+    """Parses the command line and prints the table."""
+    parser = build_parser()
+    with cli_errors(parser.prog):
+        config, decoding = parse_configs(
+            parser, argv, EvaluateConfig, DecodingConfig)
+        seed_everything(config.seed)
+        table = evaluate(config.run_dir, config.split, config.num_examples,
+                         decoding, config.batch_size, config.seed)
+        if config.csv:
+            table.to_csv(config.csv, index=False)
+    print(table.to_string(index=False, float_format="{:.4f}".format))
+
+
+if __name__ == "__main__":
+    main()

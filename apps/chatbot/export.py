@@ -1,0 +1,311 @@
+"""Exports the chatbot as a SavedModel: message string in, reply string out.
+
+Signatures (they run with only `tensorflow` and `tensorflow_text`):
+
+- `serving_default(message)`: string vector; each message is the
+  conversation so far, one turn per line, oldest first (the model reads
+  its last `context_turns` turns and `max_context_tokens` tokens). Returns
+  `reply` (string vector) and `error` (string vector, `""` when answered),
+  decoded as exported (`--sampling`, `--num_beams`, `--length_penalty`,
+  `--no_repeat_ngram_size`, `--max_reply_tokens`; `--sampling top_p` draws
+  with seed 0, so a message always gets the same reply).
+- `generate(message, num_beams, top_p, temperature, seed)`: the same with
+  the decoding chosen per request: `top_p = 0` runs a beam search of
+  `num_beams` (1 to the exported `max_beams`; 1 is greedy), `0 < top_p <=
+  1` samples from that nucleus (`num_beams` unused) with the noise drawn
+  from `seed` keyed by the message's context (equal messages, equal
+  replies); `temperature > 0` divides the logits. Returns `reply`,
+  `error` and `score`, the reply's log-probability (`</s>` included).
+
+Tokenization, the turn separator and detokenization are inside the graph
+(`apps/chatbot/data.py` describes the steps, `datasets.tokenizers` the
+tokenizer), so the reply to a message equals `python -m
+apps.chatbot.generate`'s with the same decoding.
+
+Every message is answered on its own: its reply never depends on the other
+messages of the request. Bad messages never fail the request:
+
+- a message without tokens (`""`, only spaces and line breaks) gets reply
+  `""` and error `"empty message; ..."`;
+- a long message (1 MB, say) is cut before any other work to its last
+  `max_context_tokens * MAX_BYTES_PER_TOKEN` bytes, then to its last
+  `max_context_tokens` tokens, and answered;
+- invalid UTF-8 bytes read as U+FFFD (`<unk>`), and the message is
+  answered; so are mixed languages, words the vocabulary lacks being
+  `<unk>` (a Chinese run in an English subword model, say).
+
+A request with more than `MAX_MESSAGES` messages, or `generate` settings
+out of range, fails as a whole with INVALID_ARGUMENT and a message saying
+what is allowed.
+
+Example:
+
+```
+python -m apps.chatbot.export --run_dir runs/chatbot --num_beams 4
+```
+"""
+
+import dataclasses
+import pathlib
+
+import keras
+
+from apps.chatbot import data
+from apps.chatbot.config import APP
+from apps.chatbot.decoding import DecodingConfig
+from apps.chatbot.decoding import decode
+from apps.chatbot.decoding import make_decoder
+from apps.chatbot.decoding import make_sampler
+from apps.chatbot.model import encoder_model
+from apps.framework import BaseExportConfig
+from apps.framework import Restored
+from apps.framework import config_parser
+from apps.framework import run_export
+from apps.framework.flags import require_positive_integers
+from datasets.dialogues import TURN_SEPARATOR
+from datasets.tokenizers import GraphTokenizer
+from saved_models.export import export_versioned, require_tensorflow_backend
+
+MAX_MESSAGES = 64  # messages per request
+DEFAULT_MAX_BEAMS = 4  # widest beam of the `generate` signature
+EMPTY_ERROR = ("empty message; send some text, the turns of the "
+               "conversation separated by line breaks")
+WARMUP_MESSAGES = ("Hello", "Hi\nHow are you?", "", "你好 hello")
+
+
+def make_context_fn(tokenizer, graph_tokenizer, max_tokens: int,
+                    context_turns: int):
+    """`messages (batch,) -> (context int32 (batch, Tc), empty (batch,))`.
+
+    The graph side of `data.encode_message`; empty messages get one `<unk>`
+    so the encoder always reads something (their replies are dropped), and
+    `Tc >= 1`.
+    """
+    import tensorflow as tf
+
+    tail = max_tokens * data.MAX_BYTES_PER_TOKEN
+    separator = tokenizer.token_id("separator")
+    whitespace = "[" + "".join(
+        f"\\x{ord(c):02x}" for c in data.ASCII_WHITESPACE) + "]+"
+
+    def contexts(messages):
+        length = tf.strings.length(messages)  # bytes, (batch,)
+        text = tf.strings.substr(
+            messages, tf.maximum(length - tail, 0), tf.fill(
+                tf.shape(length), tail))  # the last `tail` bytes
+        text = tf.strings.unicode_transcode(
+            text, "UTF-8", "UTF-8", errors="replace", replacement_char=0xFFFD)
+        turns = tf.strings.split(text, TURN_SEPARATOR)
+        turns = tf.strings.strip(tf.strings.regex_replace(
+            turns, whitespace, " "))  # (batch, turns) ragged
+        ids = graph_tokenizer.tokenize(turns.flat_values)  # (all turns, ids)
+        ids = tf.RaggedTensor.from_row_splits(ids, turns.row_splits)
+        ids = tf.ragged.boolean_mask(ids, ids.row_lengths(axis=2) > 0)
+        ids = ids[:, -context_turns:]  # (batch, turns, ids)
+        ids = tf.concat([ids, tf.ones_like(ids[:, :, :1]) * separator],
+                        axis=2).merge_dims(1, 2)[:, :-1]  # no final <sep>
+        ids = ids[:, -max_tokens:]  # (batch, <= max_tokens)
+        empty = tf.equal(ids.row_lengths(), 0)
+        dense = ids.to_tensor(0)  # (batch, longest)
+        dense = tf.pad(dense, [[0, 0], [0, tf.maximum(
+            1 - tf.shape(dense)[1], 0)]])  # (batch, Tc >= 1)
+        first = tf.equal(tf.range(tf.shape(dense)[1]), 0)[None]
+        dense = tf.where(empty[:, None] & first, tokenizer.unk_id, dense)
+        return tf.cast(dense, tf.int32), empty
+
+    return contexts
+
+
+def make_serving_fns(model: keras.Model, tokenizer, train_config,
+                     decoding: DecodingConfig,
+                     max_beams: int = DEFAULT_MAX_BEAMS):
+    """The functions behind `serving_default` and `generate`.
+
+    Args:
+        model: the trained chatbot.
+        tokenizer: the run's tokenizer.
+        train_config: the run's `TrainConfig` (context limits).
+        decoding: `DecodingConfig` of `serving_default`.
+        max_beams: int, widest beam of `generate`. Defaults to
+            `DEFAULT_MAX_BEAMS`.
+
+    Returns:
+        `(serve, generate, tables)`: the two functions and the tokenizer's
+        lookup tables, which the archive must track.
+    """
+    import tensorflow as tf
+
+    graph_tokenizer = GraphTokenizer(tokenizer)
+    contexts = make_context_fn(
+        tokenizer, graph_tokenizer, train_config.max_context_tokens,
+        train_config.context_turns)
+    encoder = encoder_model(model)
+    length = decoding.reply_length(train_config)
+
+    def decoder_of(config):
+        return make_decoder(model, tokenizer, make_sampler(config), length)
+
+    default = decoder_of(decoding)
+    beams = [decoder_of(dataclasses.replace(
+        decoding, sampling="beam", num_beams=width))
+        for width in range(1, max_beams + 1)]
+    nucleus = decoder_of(dataclasses.replace(decoding, sampling="top_p"))
+
+    def prepare(message):
+        message = tf.reshape(message, [-1])  # (batch,)
+        tf.debugging.assert_less_equal(
+            tf.size(message), MAX_MESSAGES,
+            message=f"a request holds at most {MAX_MESSAGES} messages; "
+                    "split it into several requests")
+        context, empty = contexts(message)
+        batch = tf.shape(context)[0]
+        # An empty batch gets one row: some CPU kernels mishandle 0 rows.
+        blank = tf.ones([tf.maximum(1 - batch, 0), tf.shape(context)[1]],
+                        tf.int32)
+        return tf.concat([context, blank], axis=0), empty, batch
+
+    def finish(tokens, empty, batch):
+        reply = graph_tokenizer.detokenize(tokens[:batch, 1:])
+        reply = tf.where(empty, "", reply)
+        error = tf.where(empty, EMPTY_ERROR, "")
+        return reply, error
+
+    def serve(message):
+        context, empty, batch = prepare(message)
+        tokens = decode(encoder, default, context, seed=0)
+        reply, error = finish(tokens, empty, batch)
+        return {"reply": reply, "error": error}
+
+    def generate(message, num_beams, top_p, temperature, seed):
+        tf.debugging.assert_greater_equal(
+            num_beams, 1, message=f"num_beams must be 1 to {max_beams}")
+        tf.debugging.assert_less_equal(
+            num_beams, max_beams,
+            message=f"num_beams must be 1 to {max_beams}")
+        tf.debugging.assert_greater_equal(
+            top_p, 0.0, message="top_p must be 0 (beam search) to 1")
+        tf.debugging.assert_less_equal(
+            top_p, 1.0, message="top_p must be 0 (beam search) to 1")
+        tf.debugging.assert_greater(
+            temperature, 0.0, message="temperature must be positive")
+        context, empty, batch = prepare(message)
+
+        def run(decoder, **overrides):
+            return lambda: decode(encoder, decoder, context,
+                                  temperature=temperature,
+                                  return_scores=True, **overrides)
+
+        tokens, score = tf.cond(
+            top_p > 0.0,
+            run(nucleus, seed=seed, top_p=top_p),
+            lambda: tf.switch_case(num_beams - 1,
+                                   [run(decoder) for decoder in beams]),
+        )
+        reply, error = finish(tokens, empty, batch)
+        score = tf.where(empty, 0.0, score[:batch])
+        return {"reply": reply, "error": error, "score": score}
+
+    return serve, generate, graph_tokenizer.tables
+
+
+def build_archive(model: keras.Model, tokenizer, train_config,
+                  decoding: DecodingConfig,
+                  max_beams: int = DEFAULT_MAX_BEAMS):
+    """An `ExportArchive` with the `serving_default` and `generate`
+    signatures (see the module docstring; arguments as `make_serving_fns`).
+    """
+    import tensorflow as tf
+
+    require_tensorflow_backend()
+    serve, generate, tables = make_serving_fns(
+        model, tokenizer, train_config, decoding, max_beams)
+    message = tf.TensorSpec([None], tf.string, name="message")
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.track(tables)
+    archive.add_endpoint("serving_default", serve, input_signature=[message])
+    archive.add_endpoint("generate", generate, input_signature=[
+        message,
+        tf.TensorSpec([], tf.int32, name="num_beams"),
+        tf.TensorSpec([], tf.float32, name="top_p"),
+        tf.TensorSpec([], tf.float32, name="temperature"),
+        tf.TensorSpec([], tf.int32, name="seed"),
+    ])
+    return archive
+
+
+def export_restored(
+    restored: Restored,
+    model_dir: str = "saved_models/chatbot",
+    version: int | None = None,
+    decoding: DecodingConfig | None = None,
+    max_beams: int = DEFAULT_MAX_BEAMS,
+) -> pathlib.Path:
+    """Exports a restored run to `<model_dir>/<version>/` with a warm-up.
+
+    Args:
+        restored: the run from `apps.framework.restore`.
+        model_dir: str, the model's folder. Defaults to
+            `"saved_models/chatbot"`.
+        version: int or `None` for the next free one. Defaults to `None`.
+        decoding: `DecodingConfig` of `serving_default`. Defaults to
+            `None` (`DecodingConfig()`: a beam of 4).
+        max_beams: int, widest beam of `generate`. Defaults to
+            `DEFAULT_MAX_BEAMS`.
+
+    Returns:
+        `pathlib.Path` of the version folder.
+
+    Raises:
+        RuntimeError: "export needs KERAS_BACKEND=tensorflow" off TensorFlow.
+    """
+    require_tensorflow_backend()
+    archive = build_archive(
+        restored.model, restored.assets["tokenizer"], restored.train_config,
+        decoding or DecodingConfig(), max_beams)
+    return export_versioned(
+        archive, model_dir, version,
+        warmup_requests=[{"message": list(WARMUP_MESSAGES)}],
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class ExportConfig(BaseExportConfig):
+    """What to export.
+
+    Args:
+        run_dir: str, the training run to export. Defaults to
+            `"runs/chatbot"`.
+        model_dir: str, folder of versioned exports. Defaults to
+            `"saved_models/chatbot"`.
+        max_beams: int, widest beam the `generate` signature runs.
+            Defaults to `DEFAULT_MAX_BEAMS`.
+    """
+
+    run_dir: str = "runs/chatbot"
+    model_dir: str = "saved_models/chatbot"
+    max_beams: int = DEFAULT_MAX_BEAMS
+
+    def __post_init__(self):
+        super().__post_init__()
+        require_positive_integers(self, "max_beams")
+
+
+def build_parser():
+    """The command line of `python -m apps.chatbot.export`."""
+    return config_parser(
+        APP.command("export"),
+        "Export a trained chatbot as a versioned SavedModel (message with "
+        "its history -> reply; needs KERAS_BACKEND=tensorflow).",
+        ExportConfig,
+        DecodingConfig,
+    )
+
+
+def main(argv=None) -> None:
+    """Parses the command line and exports."""
+    run_export(APP, build_parser(), argv, ExportConfig, decoding=DecodingConfig)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,203 @@
+"""Generation from an attention memory, one wrapper step per token."""
+
+import keras
+from keras import ops
+
+from rnn_layers.samplers import serialization
+from rnn_layers.samplers.recurrent_next import recurrent_next
+from rnn_layers.samplers.sampler import _check_positive_int
+
+
+def _check_built(name, layer):
+    if not getattr(layer, "built", True):
+        raise ValueError(
+            f"Received an unbuilt `{name}` ({type(layer).__name__}); build "
+            "the decoder's layers before decoding (call the model once or "
+            "load its weights): JAX cannot create weights inside the loop."
+        )
+
+
+class AttentionDecoder:
+    """Decodes token ids from an encoder memory with any sampler.
+
+    The attention-decoder recipe (Bahdanau et al. 2015; Luong et al. 2015;
+    Xu et al. 2015 for images) as one in-graph loop: the memory keys are
+    projected once (`AttentionWrapper.prepare_constants`), then every token
+    costs one wrapper step inside the sampler's `keras.ops.while_loop`:
+
+    ```
+    x_t = embedding(y_{t-1})
+    o_t, states_t = wrapper(x_t, states_{t-1}, constants=[memory, mask, keys])
+    y_t ~ sampler(head(o_t))   # o_t without alignments, if it holds them
+    ```
+
+    Padded memory positions (`memory_mask` `False`) get exactly zero
+    attention. For a `BeamSampler` the memory, its mask and keys are laid
+    out per beam (`expand_to_beams`); the sampler itself repeats the states
+    and reorders them with the beams. The decoder runs eagerly and traces in
+    `tf.function` (for export) and `jax.jit`. It serves an image captioner
+    (a grid memory, no padding, initial states from the mean feature) and a
+    text encoder-decoder (a padded, masked memory and the encoder's final
+    states, e.g. from `Seq2Seq.encode`) alike.
+
+    Args:
+        wrapper: a built `AttentionWrapper`, the decoder cell.
+        embedding: callable from int token ids `(batch,)` to the wrapper's
+            step inputs `(batch, features)`, e.g. a built
+            `keras.layers.Embedding`.
+        head: callable from the wrapper output `(batch, output_size)` (the
+            alignments cut off when `output_alignments=True`) to logits
+            `(batch, vocabulary)`, e.g. a built `keras.layers.Dense`.
+        sampler: a `Sampler`, or a short name resolved by
+            `rnn_layers.samplers.get`. Build it here, outside any traced
+            function (a sampler owns a seed variable). Defaults to
+            `"greedy"`.
+        start_token_id: int, the token every sequence starts from.
+        end_token_id: optional int that ends a sequence; later positions
+            hold `pad_token_id`. Defaults to `None` (always `max_length`).
+        max_length: positive int, the most tokens generated per sequence,
+            the end token included. Defaults to `20`.
+        pad_token_id: int written after the end token. Defaults to `0`.
+
+    Call arguments:
+        memory: float `(batch, time, memory_depth)`, the encoder outputs.
+        memory_mask: optional bool `(batch, time)`, `True` on valid memory
+            positions. Defaults to `None` (all valid, e.g. an image grid).
+        initial_state: optional list of the wrapped cell's states (e.g.
+            `[h, c]` from the encoder), the attention vector (and stored
+            alignments) starting at zero; or the wrapper's full state list.
+            Defaults to `None` (`wrapper.get_initial_state`: zeros).
+        seed: optional int or int tensor `()` / `(batch,)`, see `Sampler`.
+        temperature: optional float or scalar tensor, see `Sampler`.
+        top_k: optional int or scalar tensor, see `Sampler`.
+        top_p: optional float or scalar tensor, see `Sampler`.
+        return_scores: Python bool; also return each sequence's summed
+            log-probability (the end token included). Defaults to `False`.
+
+    Returns:
+        int32 `(batch, max_length + 1)`: the start token, the generated
+        tokens, the end token, then padding; with `return_scores=True`, the
+        tuple `(tokens, scores)` with float32 `scores (batch,)`.
+
+    Example:
+
+    >>> wrapper = AttentionWrapper(
+    ...     LSTMCell(8), BahdanauAttention(4), memory_depth=6)
+    >>> embedding = keras.layers.Embedding(10, 5)
+    >>> head = keras.layers.Dense(10)
+    >>> memory = np.random.rand(2, 7, 6).astype("float32")  # (b, time, depth)
+    >>> memory_mask = np.arange(7) < np.array([[7], [4]])  # row 1: 4 valid
+    >>> states = wrapper.get_initial_state(2)
+    >>> output, _ = wrapper(embedding(np.zeros(2, "int32")), states,
+    ...                     constants=[memory])
+    >>> _ = head(output)  # every layer built once
+    >>> decoder = AttentionDecoder(
+    ...     wrapper, embedding, head, sampler=BeamSampler(num_beams=3),
+    ...     start_token_id=1, end_token_id=2, max_length=5)
+    >>> tokens, scores = decoder(memory, memory_mask, return_scores=True)
+    >>> tuple(tokens.shape), tuple(scores.shape)
+    ((2, 6), (2,))
+    """
+
+    def __init__(
+        self,
+        wrapper,
+        embedding,
+        head,
+        sampler="greedy",
+        start_token_id=1,
+        end_token_id=None,
+        max_length=20,
+        pad_token_id=0,
+    ):
+        if not hasattr(wrapper, "prepare_constants"):
+            raise TypeError(
+                f"Received `wrapper` of type {type(wrapper).__name__}; "
+                "expected an `rnn_layers.AttentionWrapper`."
+            )
+        for name, layer in (("embedding", embedding), ("head", head)):
+            if not callable(layer):
+                raise TypeError(
+                    f"Received `{name}={layer!r}`; expected a callable such "
+                    "as a Keras layer."
+                )
+        _check_positive_int("max_length", max_length)
+        _check_positive_int("start_token_id", start_token_id, allow_zero=True)
+        _check_positive_int("pad_token_id", pad_token_id, allow_zero=True)
+        if end_token_id is not None:
+            _check_positive_int("end_token_id", end_token_id, allow_zero=True)
+        self.wrapper = wrapper
+        self.embedding = embedding
+        self.head = head
+        self.sampler = serialization.get(sampler)
+        self.start_token_id = start_token_id
+        self.end_token_id = end_token_id
+        self.max_length = max_length
+        self.pad_token_id = pad_token_id
+
+    def step(self, tokens, states, constants):
+        """One decoding step: `(batch,)` tokens -> `(logits, new_states)`."""
+        output, states = self.wrapper(
+            self.embedding(tokens), list(states), constants=constants
+        )
+        if self.wrapper.output_alignments:
+            output, _ = self.wrapper.split_output(output)
+        return self.head(output), tuple(states)
+
+    def initial_states(self, batch_size, initial_state=None):
+        """The wrapper's full state list from `initial_state` (see call)."""
+        states = list(self.wrapper.get_initial_state(batch_size))
+        if initial_state is None:
+            return states
+        initial_state = list(initial_state)
+        num_cell_states = len(keras.tree.flatten(self.wrapper.cell.state_size))
+        if len(initial_state) == len(states):
+            return initial_state
+        if len(initial_state) == num_cell_states:
+            return initial_state + states[num_cell_states:]
+        raise ValueError(
+            f"Received `initial_state` with {len(initial_state)} tensors; "
+            f"expected the cell's {num_cell_states} states or the wrapper's "
+            f"{len(states)} (cell states, attention vector"
+            + (", alignments)." if len(states) > num_cell_states + 1
+               else ").")
+        )
+
+    def __call__(
+        self,
+        memory,
+        memory_mask=None,
+        initial_state=None,
+        seed=None,
+        temperature=None,
+        top_k=None,
+        top_p=None,
+        return_scores=False,
+    ):
+        for name, layer in (("wrapper", self.wrapper),
+                            ("embedding", self.embedding),
+                            ("head", self.head)):
+            _check_built(name, layer)
+        memory = ops.convert_to_tensor(memory)
+        batch = ops.shape(memory)[0]
+        states = self.initial_states(batch, initial_state)
+        constants = self.wrapper.prepare_constants(memory, memory_mask)
+        expand_to_beams = getattr(self.sampler, "expand_to_beams", None)
+        if expand_to_beams is not None:
+            constants = expand_to_beams(constants)
+
+        def step_fn(tokens, states):
+            return self.step(tokens, states, constants)
+
+        prompt = ops.concatenate(
+            [ops.full((batch, 1), self.start_token_id, dtype="int32"),
+             ops.full((batch, self.max_length), self.pad_token_id,
+                      dtype="int32")],
+            axis=1,
+        )  # (batch, max_length + 1)
+        return self.sampler(
+            recurrent_next(step_fn), prompt, tuple(states), index=1,
+            end_token_id=self.end_token_id, pad_token_id=self.pad_token_id,
+            seed=seed, temperature=temperature, top_k=top_k, top_p=top_p,
+            return_scores=return_scores,
+        )
