@@ -27,14 +27,20 @@ demo: $(STAMP)
 demo-addition: $(STAMP)
 	KERAS_BACKEND=tensorflow $(PY) -m apps.addition.demo
 
-# The whole suite on TensorFlow, then the backend-neutral library on JAX.
+# The whole suite on TensorFlow, then the backend-neutral library on JAX,
+# each spread over one pytest-xdist worker per CPU (a test file stays on one
+# worker, so its module fixtures are built once); `make test TEST_WORKERS=0`
+# runs in this process, one test after another.
+TEST_WORKERS ?= auto
+PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+
 test: test-tensorflow test-jax
 
 test-tensorflow: $(STAMP)
-	KERAS_BACKEND=tensorflow $(PY) -m pytest tests
+	KERAS_BACKEND=tensorflow $(PYTEST) tests
 
 test-jax: $(STAMP)
-	KERAS_BACKEND=jax $(PY) -m pytest tests/rnn_layers
+	KERAS_BACKEND=jax $(PYTEST) tests/rnn_layers
 
 # Every app exported from a tiny training, then checked as TF Serving loads
 # it (files, ops, signatures, warm-up replay in a fresh TensorFlow process).

@@ -21,10 +21,14 @@ setup(
             "tensorflow>=2.21,<2.22",
             "tensorflow-text>=2.21,<2.22",
             "tensorboard>=2.21,<2.22",
+            # The gRPC client example and TF Serving's protos in the tests.
+            "tensorflow-serving-api>=2.21,<2.22",
             "pandas>=2.2",
             "tqdm>=4.66",
             "matplotlib>=3.8",
             "sacrebleu>=2.4",
+            # Sentence BLEU as the DailyDialog literature computes it.
+            "nltk>=3.9",
             # Hershey vector fonts: the handwriting app's embedded data.
             "hershey-fonts>=2.1",
             # The chatbot's embedded dialogues (YAML files).
@@ -33,6 +37,6 @@ setup(
         ],
         # The JAX backend on CPU (GPU users install jax[cuda12] instead).
         "jax": ["jax>=0.4.30"],
-        "test": ["pytest>=8"],
+        "test": ["pytest>=8", "pytest-xdist>=3.5"],
     },
 )

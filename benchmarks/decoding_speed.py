@@ -23,7 +23,6 @@ It prints a Markdown table and writes benchmarks/results/decoding_speed.csv.
 """
 
 import argparse
-import csv
 import os
 import sys
 import tempfile
@@ -38,6 +37,8 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from benchmarks.reporting import cpu_description  # noqa: E402
+from benchmarks.reporting import write_csv  # noqa: E402
 from rnn_layers import RNN  # noqa: E402
 from rnn_layers import BeamSampler  # noqa: E402
 from rnn_layers import GreedySampler  # noqa: E402
@@ -255,6 +256,7 @@ def main(argv=None):
         raise SystemExit("decoding_speed needs KERAS_BACKEND=tensorflow "
                          "(it exports a SavedModel).")
     keras.utils.set_random_seed(args.seed)
+    print(f"CPU: {cpu_description()}")
     decoder = CharDecoder(args.vocabulary, args.embedding_dim, args.units,
                           step=args.step)
     rows = []
@@ -301,12 +303,8 @@ def main(argv=None):
 
 
 def _report(rows, args):
-    os.makedirs(RESULTS, exist_ok=True)
     path = os.path.join(RESULTS, "decoding_speed.csv")
-    with open(path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(rows, path)
     methods = list(dict.fromkeys(r["method"] for r in rows))
     print(f"\n1-layer LSTM({args.units}) char model, vocabulary "
           f"{args.vocabulary}, {args.new_tokens} new tokens, CPU, "

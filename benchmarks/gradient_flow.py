@@ -31,6 +31,7 @@ import numpy as np  # noqa: E402
 from keras import ops  # noqa: E402
 
 import rnn_layers  # noqa: E402
+from benchmarks.reporting import cpu_description  # noqa: E402
 from benchmarks.reporting import markdown_table  # noqa: E402
 from benchmarks.reporting import write_csv  # noqa: E402
 
@@ -220,6 +221,7 @@ def main(argv=None):
         raise SystemExit(f"Unknown --cells {unknown}; choose from "
                          f"{sorted(CELLS)}.")
     keras.utils.set_random_seed(args.seed)
+    print(f"CPU: {cpu_description()}")
     rng = np.random.default_rng(args.seed)
     flow_rows, summaries = [], []
     for name in args.cells:

@@ -41,6 +41,7 @@ from apps.language_model import data, evaluate, train  # noqa: E402
 from apps.language_model.config import APP, TrainConfig  # noqa: E402
 from apps.language_model.model import ModelConfig, build_model  # noqa: E402
 from datasets.vocabulary import build_tokenizer  # noqa: E402
+from benchmarks.reporting import cpu_description  # noqa: E402
 from benchmarks.reporting import markdown_table, write_csv  # noqa: E402
 
 COLUMNS = ("dataset", "budget_s", "steps", "train_s", "window_loss",
@@ -132,6 +133,7 @@ def run(args, budget: float, corpus) -> dict:
 
 def main(argv=None) -> None:
     args = build_parser().parse_args(argv)
+    print(f"CPU: {cpu_description()}")
     corpus = data.load_train_corpus(TrainConfig(
         dataset=args.dataset, data_dir=args.data_dir))
     rows = [run(args, budget, corpus) for budget in args.budgets]

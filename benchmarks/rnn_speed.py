@@ -26,6 +26,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import rnn_layers  # noqa: E402
+from benchmarks.reporting import cpu_description  # noqa: E402
 from benchmarks.reporting import markdown_table  # noqa: E402
 from benchmarks.reporting import median_ms  # noqa: E402
 from benchmarks.reporting import write_csv  # noqa: E402
@@ -156,6 +157,7 @@ def time_variants(names, shape, repeats, steps):
 def main(argv=None):
     args = build_parser().parse_args(argv)
     backend = keras.backend.backend()
+    print(f"CPU: {cpu_description()}; backend: {backend}")
     if args.variants is not None:
         rows = time_variants(args.variants or list(VARIANTS), VARIANT_SHAPE,
                              args.repeats, args.steps)

@@ -15,7 +15,14 @@ whole `saved_models/` tree, and for each version:
    as `saved_model_cli show --all` lists them;
 4. **warm-up**: a fresh Python process that imports only `tensorflow` and
    `tensorflow_text` loads the version and replays every warm-up record,
-   each of which must answer with finite numbers.
+   each of which must answer with finite numbers;
+5. **C++ load**: `saved_models.cpp_loader` loads the version with
+   `tensorflow::LoadSavedModel`, TF Serving's loader, in a program without
+   Python (tensorflow-text's op libraries loaded first when the graph uses
+   them) and replays the warm-up records, whose answers must equal the
+   Python ones (strings and integers exactly, floats to 1e-5). Where the
+   program cannot be built (no `g++`, no tensorflow headers) the report says
+   "C++ loader: not built (reason)" and this check is skipped.
 
 It prints one block per version and exits with code 1 when any check fails.
 
@@ -28,7 +35,6 @@ python -m saved_models.check saved_models/addition/1
 """
 
 import argparse
-import base64
 import dataclasses
 import json
 import os
@@ -37,8 +43,7 @@ import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 
-import numpy as np
-
+from saved_models import cpp_loader
 from saved_models.export import list_versions
 from saved_models.fresh_process import run_isolated
 from saved_models.warmup import WARMUP_FILE, read_warmup_inputs
@@ -96,7 +101,17 @@ def decode(entry):
     if entry["dtype"] == "string":
         values = [base64.b64decode(v) for v in entry["b64"]]
         return tf.reshape(tf.constant(values, tf.string), entry["shape"])
-    return tf.constant(np.array(entry["values"], entry["dtype"]))
+    return tf.constant(np.array(entry["values"], entry["dtype"]).reshape(
+        entry["shape"]))
+def encode(tensor):
+    array = tensor.numpy()
+    entry = {"dtype": tensor.dtype.name, "shape": list(array.shape)}
+    if tensor.dtype == tf.string:
+        entry["b64"] = [base64.b64encode(v).decode()
+                        for v in array.reshape(-1)]
+    else:
+        entry["values"] = array.reshape(-1).tolist()
+    return entry
 def answer(record):
     fn = loaded.signatures[record["signature"]]
     try:
@@ -106,10 +121,12 @@ def answer(record):
             for t in outputs.values() if t.dtype.is_floating)
         return {"signature": record["signature"], "ok": finite,
                 "error": "" if finite else "non-finite",
-                "shapes": {k: t.shape.as_list() for k, t in outputs.items()}}
+                "shapes": {k: t.shape.as_list() for k, t in outputs.items()},
+                "outputs": {k: encode(t) for k, t in outputs.items()}}
     except Exception as error:  # report, never crash the check
         return {"signature": record["signature"], "ok": False,
-                "error": " ".join(str(error).split())[:300], "shapes": {}}
+                "error": " ".join(str(error).split())[:300], "shapes": {},
+                "outputs": {}}
 report["warmup"] = [answer(record) for record in job["warmup"]]
 report["answers"] = [answer(record) for record in job["requests"]]
 print("REPORT " + json.dumps(report))
@@ -128,7 +145,13 @@ class VersionReport:
         text_ops: sorted tensorflow-text op types the graph uses.
         warmup_records: int, warm-up records replayed.
         answers: list of dicts, one per extra request of `check_version`:
-            `{"signature", "ok", "error", "shapes": {output: shape}}`.
+            `{"signature", "ok", "error", "shapes": {output: shape},
+            "outputs": {output: encoded tensor}}` (tensors encoded as
+            `cpp_loader` documents).
+        cpp_result: str, how the C++ `LoadSavedModel` check went: `"ok
+            (...)"`, `"failed"`, `"not built (reason)"` or `"not run
+            (reason)"`; its failures are also in `problems`.
+        cpp_load_ms: float milliseconds `LoadSavedModel` took, or `None`.
     """
 
     path: pathlib.Path
@@ -137,6 +160,8 @@ class VersionReport:
     text_ops: list = dataclasses.field(default_factory=list)
     warmup_records: int = 0
     answers: list = dataclasses.field(default_factory=list)
+    cpp_result: str = "not run (an earlier check failed)"
+    cpp_load_ms: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -182,19 +207,8 @@ def json_request(signature: str, inputs: Mapping[str, object]) -> dict:
     Returns:
         `{"signature": ..., "inputs": {name: {"dtype", ...}}}`.
     """
-    encoded = {}
-    for name, value in inputs.items():
-        array = np.asarray(value)
-        if array.dtype.kind in "OSU":
-            flat = [v if isinstance(v, bytes) else str(v).encode()
-                    for v in array.reshape(-1)]
-            encoded[name] = {
-                "dtype": "string", "shape": list(array.shape),
-                "b64": [base64.b64encode(v).decode() for v in flat]}
-        else:
-            encoded[name] = {"dtype": array.dtype.name,
-                             "values": array.tolist()}
-    return {"signature": signature, "inputs": encoded}
+    return {"signature": signature,
+            "inputs": cpp_loader.encode_inputs(inputs)}
 
 
 def _warmup_records(version: pathlib.Path) -> list[dict]:
@@ -263,7 +277,42 @@ def check_version(
     report.text_ops = child["text_ops"]
     report.warmup_records = len(child["warmup"])
     report.answers = child["answers"]
+    _check_in_cpp(report, warmup, child["warmup"])
     return report
+
+
+def _check_in_cpp(
+    report: VersionReport, warmup: list[dict], python_answers: list[dict]
+) -> None:
+    """Replays the warm-up in C++ and compares with the Python answers.
+
+    Fills `report.cpp_result` and `report.cpp_load_ms`; failures and
+    differences go to `report.problems`. A loader that cannot be built is
+    no failure.
+    """
+    libraries = cpp_loader.text_op_libraries() if report.text_ops else ()
+    try:
+        result = cpp_loader.run_requests(report.path, warmup, libraries)
+    except cpp_loader.CppLoaderUnavailable as error:
+        report.cpp_result = f"not built ({error})"
+        return
+    except RuntimeError as error:
+        report.cpp_result = "failed"
+        report.problems.append(f"C++ LoadSavedModel: {error}")
+        return
+    report.cpp_load_ms = result["load_ms"]
+    differences = [
+        f"C++ answer to warm-up record {i + 1} ({record['signature']}) "
+        f"differs from Python: {difference}"
+        for i, (record, python, cpp) in enumerate(
+            zip(warmup, python_answers, result["answers"]))
+        if python["ok"]
+        for difference in cpp_loader.answer_differences(
+            python["outputs"], cpp["outputs"])]
+    report.problems += differences
+    report.cpp_result = "failed" if differences else (
+        f"ok (loaded in {result['load_ms']:.0f} ms, "
+        f"{len(result['answers'])} warm-up answers equal Python's)")
 
 
 def find_versions(path: os.PathLike) -> list[pathlib.Path]:
@@ -306,6 +355,7 @@ def format_report(report: VersionReport) -> str:
     if report.text_ops:
         lines.append(f"  tensorflow-text ops: {', '.join(report.text_ops)}")
     lines.append(f"  warm-up records replayed: {report.warmup_records}")
+    lines.append(f"  C++ loader: {report.cpp_result}")
     lines += [f"  problem: {problem}" for problem in report.problems]
     return "\n".join(lines)
 
@@ -315,7 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m saved_models.check",
         description="Check exported SavedModel versions as TF Serving "
-        "loads them (files, ops, signatures, warm-up replay).")
+        "loads them (files, ops, signatures, warm-up replay, C++ load).")
     parser.add_argument(
         "paths", nargs="+",
         help="version folders, model folders or a saved_models/ tree")
@@ -330,12 +380,19 @@ def main(argv=None) -> int:
     except FileNotFoundError as error:
         print(f"{build_parser().prog}: error: {error}", file=sys.stderr)
         return 2
-    reports = [check_version(version) for version in versions]
-    for report in reports:
-        print(format_report(report))
+    reports = check_and_print(versions)
+    return 0 if all(report.ok for report in reports) else 1
+
+
+def check_and_print(versions: Sequence[pathlib.Path]) -> list[VersionReport]:
+    """Checks each version, printing its block, then a count of servable."""
+    reports = []
+    for version in versions:
+        reports.append(check_version(version))
+        print(format_report(reports[-1]), flush=True)
     failed = sum(not report.ok for report in reports)
     print(f"{len(reports) - failed} of {len(reports)} versions servable.")
-    return 1 if failed else 0
+    return reports
 
 
 if __name__ == "__main__":

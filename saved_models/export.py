@@ -202,7 +202,8 @@ def export_versioned(
     archive_or_writer: Writer,
     model_dir: os.PathLike,
     version: int | None = None,
-    warmup_requests: Sequence[Mapping[str, object]] | None = None,
+    warmup_requests: Sequence[
+        Mapping[str, object] | tuple[str, Mapping[str, object]]] | None = None,
     signature_name: str = "serving_default",
 ) -> pathlib.Path:
     """Writes a SavedModel to `<model_dir>/<version>/`, atomically.
@@ -216,10 +217,11 @@ def export_versioned(
             `models.config`.
         version: positive int, or `None` for the next free version.
             Defaults to `None`.
-        warmup_requests: list of signature input dicts written to
-            `assets.extra/tf_serving_warmup_requests`, or `None` for no
+        warmup_requests: list of requests written to
+            `assets.extra/tf_serving_warmup_requests`: input dicts (calling
+            `signature_name`) or `(signature, inputs)` pairs; `None` for no
             warm-up file. Defaults to `None`.
-        signature_name: str, the signature the warm-up requests call.
+        signature_name: str, the signature the bare input dicts call.
             Defaults to `"serving_default"`.
 
     Returns:
@@ -304,7 +306,8 @@ def export_model(
     model_dir: os.PathLike,
     input_signature: Sequence[object],
     version: int | None = None,
-    warmup_requests: Sequence[Mapping[str, object]] | None = None,
+    warmup_requests: Sequence[
+        Mapping[str, object] | tuple[str, Mapping[str, object]]] | None = None,
 ) -> pathlib.Path:
     """Exports `model`'s forward pass as `serving_default`, versioned.
 

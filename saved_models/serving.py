@@ -1,4 +1,4 @@
-"""TensorFlow Serving set-up: `models.config` and REST request helpers.
+"""TensorFlow Serving set-up: `models.config`, batching and REST helpers.
 
 `write_models_config` lists every exported model under `saved_models/` (a
 folder holding at least one integer version with a `saved_model.pb`) in TF
@@ -19,11 +19,20 @@ mounted at `/models`):
 
 ```
 python -m saved_models.serving --base_path_prefix /models
-docker run -p 8501:8501 -v "$PWD/saved_models:/models" tensorflow/serving \\
-    --model_config_file=/models/models.config
+docker run -p 8500:8500 -p 8501:8501 -v "$PWD/saved_models:/models" \\
+    tensorflow/serving --model_config_file=/models/models.config \\
+    --enable_batching=true \\
+    --batching_parameters_file=/models/batching_parameters.txt
 curl -d '{"instances": ["123+456"]}' \\
     http://localhost:8501/v1/models/addition:predict
+python -m saved_models.grpc_client --target localhost:8500 \\
+    --model addition --input problems=123+456
 ```
+
+`write_batching_parameters` writes `batching_parameters.txt` beside
+`models.config` (TF Serving's text-format `BatchingParameters`), read only
+when the server runs with `--enable_batching`; see `BatchingConfig` for the
+defaults and why batching is safe for our string signatures.
 
 REST bodies (`predict_request_body`) use TF Serving's row format
 (`{"instances": [...]}`), with bytes that are not valid UTF-8 sent as
@@ -32,6 +41,7 @@ REST bodies (`predict_request_body`) use TF Serving's row format
 
 import argparse
 import base64
+import dataclasses
 import json
 import os
 import pathlib
@@ -41,6 +51,7 @@ from typing import Mapping, Sequence
 from saved_models.export import list_versions
 
 MODELS_CONFIG = "models.config"
+BATCHING_PARAMETERS = "batching_parameters.txt"
 DEFAULT_REST_PORT = 8501
 
 
@@ -134,10 +145,133 @@ def write_models_config(
     if base_path_prefix is None:
         base_path_prefix = str(base_dir.resolve())
     output_path = pathlib.Path(output_path or base_dir / MODELS_CONFIG)
-    tmp = output_path.with_name(f".{output_path.name}.tmp")
-    tmp.write_text(models_config_text(names, base_path_prefix))
-    os.replace(tmp, output_path)
-    return output_path
+    return _write_atomically(
+        output_path, models_config_text(names, base_path_prefix)
+    )
+
+
+def _write_atomically(path: pathlib.Path, text: str) -> pathlib.Path:
+    """Writes `text` to a temporary sibling, then renames it to `path`."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+    return path
+
+
+def _cpu_cores() -> int:
+    return os.cpu_count() or 1
+
+
+def _require_integer(name: str, value, lowest: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < lowest:
+        kind = "a non-negative" if lowest == 0 else "a positive"
+        raise ValueError(
+            f"Received `{name}={value!r}`; expected {kind} integer."
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchingConfig:
+    """TF Serving's server-side batching parameters, with CPU defaults.
+
+    With `--enable_batching`, TF Serving queues concurrent `Predict` calls to
+    the same signature and runs them as one batch, concatenated along the
+    first dimension, then splits the answers back per request. That is safe
+    for every `serving_default` here: each takes a `[batch]` vector of
+    strings (text, or encoded image bytes) and answers `[batch]` strings, so
+    any requests concatenate and no padding is involved. Padding
+    (`pad_variable_length_inputs`) only concerns inputs with further
+    variable dimensions, such as addition's `digits` signature
+    (`[batch, time, 2]`): padded steps would change what a recurrent model
+    reads and the shape of its answer, so it stays off, and concurrent
+    calls to such a signature batch together only when their other
+    dimensions agree (TF Serving refuses the batch otherwise).
+
+    The defaults follow TF Serving's batching guide for CPU-only servers:
+    one batch thread per core, a timeout of about a millisecond to gather
+    concurrent clients without adding much latency, and a short queue so
+    an overloaded server answers UNAVAILABLE instead of queueing for long.
+
+    Args:
+        max_batch_size: int, the most examples (rows, summed over the
+            requests) in one batch. Defaults to `32`.
+        batch_timeout_micros: int, how long a partly filled batch waits
+            for more requests, in microseconds. Defaults to `1000`.
+        max_enqueued_batches: int, batches that may wait for a thread.
+            Defaults to `16`.
+        num_batch_threads: int, batches run in parallel. Defaults to the
+            number of CPU cores of the machine that builds the config.
+        pad_variable_length_inputs: bool, pad inputs whose non-batch
+            dimensions differ between requests. Defaults to `False`.
+
+    Raises:
+        ValueError: if a size or count is not a positive integer, or the
+            timeout is negative.
+
+    Example:
+
+    >>> print(BatchingConfig(num_batch_threads=2).text(), end="")
+    max_batch_size { value: 32 }
+    batch_timeout_micros { value: 1000 }
+    max_enqueued_batches { value: 16 }
+    num_batch_threads { value: 2 }
+    pad_variable_length_inputs: false
+    """
+
+    max_batch_size: int = 32
+    batch_timeout_micros: int = 1000
+    max_enqueued_batches: int = 16
+    num_batch_threads: int = dataclasses.field(default_factory=_cpu_cores)
+    pad_variable_length_inputs: bool = False
+
+    def __post_init__(self):
+        for name in ("max_batch_size", "max_enqueued_batches",
+                     "num_batch_threads"):
+            _require_integer(name, getattr(self, name), lowest=1)
+        _require_integer(
+            "batch_timeout_micros", self.batch_timeout_micros, lowest=0
+        )
+
+    def text(self) -> str:
+        """The config as TF Serving's text-format `BatchingParameters`."""
+        lines = [
+            f"{name} {{ value: {getattr(self, name)} }}"
+            for name in ("max_batch_size", "batch_timeout_micros",
+                         "max_enqueued_batches", "num_batch_threads")
+        ]
+        pad = str(self.pad_variable_length_inputs).lower()
+        lines.append(f"pad_variable_length_inputs: {pad}")
+        return "\n".join(lines) + "\n"
+
+
+def write_batching_parameters(
+    base_dir: os.PathLike = "saved_models",
+    config: BatchingConfig | None = None,
+    output_path: os.PathLike | None = None,
+) -> pathlib.Path:
+    """Writes `batching_parameters.txt` for `--batching_parameters_file`.
+
+    Args:
+        base_dir: folder of exported models, where `models.config` is.
+            Defaults to `"saved_models"`.
+        config: a `BatchingConfig`; `None` uses the CPU defaults.
+            Defaults to `None`.
+        output_path: file to write; `None` writes
+            `<base_dir>/batching_parameters.txt`. Defaults to `None`.
+
+    Returns:
+        `pathlib.Path` of the file written (replaced atomically).
+
+    Example:
+
+    >>> write_batching_parameters("saved_models")
+    PosixPath('saved_models/batching_parameters.txt')
+    """
+    config = config or BatchingConfig()
+    output_path = pathlib.Path(
+        output_path or pathlib.Path(base_dir) / BATCHING_PARAMETERS
+    )
+    return _write_atomically(output_path, config.text())
 
 
 def _json_value(value):
@@ -249,7 +383,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m saved_models.serving",
         description="Write TF Serving's models.config for every exported "
-        "model and print how to serve and query them.",
+        "model and batching_parameters.txt beside it, and print how to "
+        "query them.",
     )
     parser.add_argument(
         "--base_dir",
@@ -271,7 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> None:
-    """Parses the command line and writes `models.config`."""
+    """Parses the command line, writes `models.config` and batching."""
     args = build_parser().parse_args(argv)
     try:
         path = write_models_config(
@@ -279,7 +414,11 @@ def main(argv=None) -> None:
         )
     except ValueError as error:
         raise SystemExit(str(error)) from None
+    batching = write_batching_parameters(
+        output_path=path.with_name(BATCHING_PARAMETERS)
+    )
     print(f"Wrote {path}:\n{path.read_text()}")
+    print(f"Wrote {batching}:\n{batching.read_text()}")
     for name in exported_models(args.base_dir):
         print(f"POST {predict_url(name)}")
 

@@ -43,8 +43,7 @@ import keras
 from apps.addition.config import APP
 from apps.framework import BaseExportConfig
 from apps.framework import Restored
-from apps.framework import config_parser
-from apps.framework import run_export
+from apps.framework import export_command
 from saved_models.export import export_versioned, require_tensorflow_backend
 
 # Longest operand the serving signature accepts.
@@ -289,19 +288,12 @@ class ExportConfig(BaseExportConfig):
             )
 
 
-def build_parser():
-    """The command line of `python -m apps.addition.export`."""
-    return config_parser(
-        APP.command("export"),
-        "Export a trained adder as a versioned SavedModel "
-        "(needs KERAS_BACKEND=tensorflow).",
-        ExportConfig,
-    )
-
-
-def main(argv=None) -> None:
-    """Parses the command line and exports."""
-    run_export(APP, build_parser(), argv, ExportConfig)
+build_parser, main = export_command(
+    APP,
+    "Export a trained adder as a versioned SavedModel "
+    "(needs KERAS_BACKEND=tensorflow).",
+    ExportConfig,
+)
 
 
 if __name__ == "__main__":

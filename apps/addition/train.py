@@ -27,9 +27,8 @@ from apps.framework import export_after_training
 from apps.framework import fit
 from apps.framework import make_optimizer
 from apps.framework import resume
-from apps.framework import run_train
 from apps.framework import start_run
-from apps.framework import train_parser
+from apps.framework import train_command
 
 
 def epoch_problems(
@@ -88,18 +87,12 @@ def train(
     return model
 
 
-def build_parser():
-    """The command line of `python -m apps.addition.train`."""
-    return train_parser(
-        APP,
-        "Train an LSTM to add integers digit by digit "
-        "(seed notes: learning to carry), then export a SavedModel.",
-    )
-
-
-def main(argv=None) -> None:
-    """Parses the command line and trains."""
-    run_train(APP, train, build_parser(), argv)
+build_parser, main = train_command(
+    APP,
+    train,
+    "Train an LSTM to add integers digit by digit "
+    "(seed notes: learning to carry), then export a SavedModel.",
+)
 
 
 if __name__ == "__main__":

@@ -59,8 +59,7 @@ from apps.captioning.image_bytes import make_image_fn
 from apps.captioning.model import attention_model
 from apps.framework import BaseExportConfig
 from apps.framework import Restored
-from apps.framework import config_parser
-from apps.framework import run_export
+from apps.framework import export_command
 from apps.framework.flags import require_positive_integers
 from datasets.tokenizers import GraphTokenizer
 from saved_models.export import export_versioned, require_tensorflow_backend
@@ -227,20 +226,13 @@ class ExportConfig(BaseExportConfig):
         require_positive_integers(self, "num_beams")
 
 
-def build_parser():
-    """The command line of `python -m apps.captioning.export`."""
-    return config_parser(
-        APP.command("export"),
-        "Export a trained captioner as a versioned SavedModel (image bytes "
-        "-> caption; `attend` adds attention maps; needs "
-        "KERAS_BACKEND=tensorflow).",
-        ExportConfig,
-    )
-
-
-def main(argv=None) -> None:
-    """Parses the command line and exports."""
-    run_export(APP, build_parser(), argv, ExportConfig)
+build_parser, main = export_command(
+    APP,
+    "Export a trained captioner as a versioned SavedModel (image bytes "
+    "-> caption; `attend` adds attention maps; needs "
+    "KERAS_BACKEND=tensorflow).",
+    ExportConfig,
+)
 
 
 if __name__ == "__main__":

@@ -28,9 +28,8 @@ from apps.framework import export_after_training
 from apps.framework import fit
 from apps.framework import make_optimizer
 from apps.framework import resume
-from apps.framework import run_train
 from apps.framework import start_run
-from apps.framework import train_parser
+from apps.framework import train_command
 from datasets.tokenizers import Tokenizer
 from datasets.vocabulary import save_tokenizer
 
@@ -105,18 +104,12 @@ def train(
     return model
 
 
-def build_parser():
-    """The command line of `python -m apps.captioning.train`."""
-    return train_parser(
-        APP,
-        "Train a Show, Attend and Tell captioner (procedural shapes by "
-        "default; Flickr8k or COCO with --dataset), then export it.",
-    )
-
-
-def main(argv=None) -> None:
-    """Parses the command line and trains."""
-    run_train(APP, train, build_parser(), argv)
+build_parser, main = train_command(
+    APP,
+    train,
+    "Train a Show, Attend and Tell captioner (procedural shapes by "
+    "default; Flickr8k or COCO with --dataset), then export it.",
+)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,11 @@ exported graph (`export`).
 
 `DecodingConfig` holds the settings every entry point shares (and flags:
 `--sampling beam --num_beams 4 --length_penalty 0.6 ...`).
+
+Streaming (the exported `encode` and `step` signatures) runs `decode` one
+token per call: `start_reply` is everything `decode` does before its loop,
+`reply_step` one pass of the loop (`AttentionDecoder.next_token`), with the
+recurrent states packed into one float32 tensor (`reply_state_sizes`).
 """
 
 import dataclasses
@@ -28,6 +33,7 @@ from rnn_layers import GreedySampler
 from rnn_layers import TopPSampler
 from rnn_layers import ban_tokens
 from rnn_layers import samplers
+from rnn_layers.samplers import pack_states, state_sizes, unpack_states
 
 SAMPLINGS = ("beam", "top_p")
 
@@ -162,12 +168,96 @@ def decode(encoder: keras.Model, decoder: AttentionDecoder, context,
     context = ops.cast(context, "int32")
     valid = ops.not_equal(context, PAD_ID)  # (batch, Tc)
     if decoder.sampler.stochastic:
-        seed = samplers.prompt_keys(
-            decoder.sampler.row_seeds(seed), context, valid)  # (batch,)
+        seed = context_seeds(decoder, seed, context)  # (batch,)
     memory, h0, c0 = encoder(context, training=False)
     return decoder(
         memory, valid, [h0, c0], seed=seed, temperature=temperature,
         top_p=top_p, return_scores=return_scores)
+
+
+def context_seeds(decoder: AttentionDecoder, seed, context):
+    """`uint32` `(batch,)`: `seed` keyed by each row's context.
+
+    What `decode` hands a sampling decoder as its seed, so a reply's noise
+    depends on its own context only.
+    """
+    context = ops.cast(context, "int32")
+    return samplers.prompt_keys(decoder.sampler.row_seeds(seed), context,
+                                ops.not_equal(context, PAD_ID))
+
+
+def reply_state_sizes(decoder: AttentionDecoder) -> tuple:
+    """Sizes of the states packed in a reply stream's `state`.
+
+    The wrapper's state list: the LSTM's `h` and `c`, then the attention
+    vector; their sum is the width of `start_reply`'s `state`.
+    """
+    return state_sizes(decoder.initial_states(1))
+
+
+def start_reply(encoder: keras.Model, decoder: AttentionDecoder, context,
+                seed=0):
+    """Where `decode` starts its loop, for streaming a reply.
+
+    Args:
+        encoder: `encoder_model(model)`.
+        decoder: from `make_decoder`; a sampling one keys `seeds` as
+            `decode` keys them.
+        context: int `(batch, Tc)` context ids, as in `decode`.
+        seed: int or scalar int tensor, as in `decode`. Defaults to `0`.
+
+    Returns:
+        dict with `memory` `(batch, Tc, depth)` and `memory_mask` bool
+        `(batch, Tc)` (the encoder outputs and their valid positions),
+        `state` float32 `(batch, sum(reply_state_sizes(decoder)))`,
+        `tokens` int32 `(batch, max_reply_tokens + 2)` (`<s>` then
+        `<pad>`), `index` int32 `(batch,)` of ones (the next position) and
+        `seeds` `uint32` `(batch,)` (the noise keys `decode` draws with).
+    """
+    context = ops.cast(context, "int32")
+    batch = ops.shape(context)[0]
+    memory, h0, c0 = encoder(context, training=False)
+    return {
+        "memory": memory,
+        "memory_mask": ops.not_equal(context, PAD_ID),  # (batch, Tc)
+        "state": pack_states(decoder.initial_states(batch, [h0, c0])),
+        "tokens": decoder.start_tokens(batch),
+        "index": ops.ones((batch,), dtype="int32"),
+        "seeds": decoder.row_keys(context_seeds(decoder, seed, context),
+                                  batch),
+    }
+
+
+def reply_step(decoder: AttentionDecoder, tokens, index, state, memory,
+               memory_mask, seeds, temperature=None, top_p=None):
+    """One token of a reply stream: the step `decode` makes at `index`.
+
+    Args:
+        decoder: from `make_decoder` (greedy or sampling, not a beam).
+        tokens: int `(batch, max_reply_tokens + 2)`, the reply so far
+            (`start_reply`'s, then the previous step's).
+        index: int `(batch,)`, the position written now.
+        state: float32 `(batch, state_size)`, packed states.
+        memory: `(batch, Tc, depth)` and `memory_mask` bool `(batch, Tc)`,
+            from `start_reply`.
+        memory_mask: see `memory`.
+        seeds: `uint32` `(batch,)` from `start_reply`.
+        temperature: optional float or scalar tensor, as in `decode`.
+        top_p: optional float or scalar tensor, as in `decode`.
+
+    Returns:
+        dict with `logits` float32 `(batch, vocabulary)`, `token` int32
+        `(batch,)` (`<pad>` after `</s>`), `log_prob` float32 `(batch,)`
+        (summed over a reply: `decode`'s score), the new `tokens` and the
+        packed `state`.
+    """
+    states = list(unpack_states(state, reply_state_sizes(decoder)))
+    constants = decoder.wrapper.prepare_constants(memory, memory_mask)
+    logits, token, log_prob, tokens, states = decoder.next_token(
+        tokens, index, states, constants, seeds=seeds,
+        temperature=temperature, top_p=top_p)
+    return {"logits": logits, "token": token, "log_prob": log_prob,
+            "tokens": tokens, "state": pack_states(states)}
 
 
 class Responder:

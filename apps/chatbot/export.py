@@ -16,6 +16,34 @@ Signatures (they run with only `tensorflow` and `tensorflow_text`):
   from `seed` keyed by the message's context (equal messages, equal
   replies); `temperature > 0` divides the logits. Returns `reply`,
   `error` and `score`, the reply's log-probability (`</s>` included).
+- `encode(message, seed)`: string `(batch,)` and int32 `()` -> where a
+  streamed reply starts: `memory` float32 `(batch, Tc, memory_depth)` and
+  `memory_mask` bool `(batch, Tc)` (the encoder's outputs over the
+  message's context and its valid positions; `Tc <= max_context_tokens`),
+  `state` float32 `(batch, state_size)` (the decoder's `h`, `c` and
+  attention vector, concatenated), `tokens` int32 `(batch, length)` (the
+  reply buffer, `length = max_reply_tokens + 2`: `<s>` then `<pad>`),
+  `index` int32 `(batch,)` (ones: the next position), `seed` int32
+  `(batch,)` (`seed` keyed by the context, as `generate` keys it) and
+  `error` (as `serving_default`'s; an empty message still gets a stream,
+  but its reply means nothing). `memory_depth`, `state_size` and `length`
+  are the static dimensions of `step`'s inputs.
+- `step(tokens, index, state, memory, memory_mask, seed, top_p,
+  temperature)`: the outputs of `encode` (then of the previous `step`) and
+  the sampling scalars of `generate` -> `logits` float32 `(batch,
+  vocabulary)`, `token` int32 `(batch,)` (the token at `index`: greedy for
+  `top_p = 0`, else drawn from the nucleus with the noise `generate` draws;
+  `<pad>` once a row has written `</s>`), `text` string `(batch,)` (what
+  the token adds to the reply text, `""` from `</s>` on), `log_prob`
+  float32 `(batch,)` (summed over a reply: `generate`'s `score`), `tokens`
+  (with the token written), `index + 1` and `state`. The previous token is
+  `tokens[:, index - 1]`; the whole buffer travels so repeated n-grams are
+  blocked as `generate` blocks them. Stepping until `token` is `</s>` (or
+  `index` reaches `length`) gives `generate`'s reply token for token:
+  `num_beams=1` for `top_p = 0`, the same seed for sampling.
+
+Every signature has a warm-up record in
+`assets.extra/tf_serving_warmup_requests`.
 
 Tokenization, the turn separator and detokenization are inside the graph
 (`apps/chatbot/data.py` describes the steps, `datasets.tokenizers` the
@@ -36,7 +64,10 @@ messages of the request. Bad messages never fail the request:
 
 A request with more than `MAX_MESSAGES` messages, or `generate` settings
 out of range, fails as a whole with INVALID_ARGUMENT and a message saying
-what is allowed.
+what is allowed; so does a `step` with token ids outside the vocabulary,
+an `index` outside `[1, length)`, a `state`, `tokens`, `memory`,
+`memory_mask` or `seed` of another shape or batch, or a memory longer than
+`max_context_tokens`.
 
 Example:
 
@@ -56,11 +87,13 @@ from apps.chatbot.decoding import DecodingConfig
 from apps.chatbot.decoding import decode
 from apps.chatbot.decoding import make_decoder
 from apps.chatbot.decoding import make_sampler
+from apps.chatbot.decoding import reply_state_sizes
+from apps.chatbot.decoding import reply_step
+from apps.chatbot.decoding import start_reply
 from apps.chatbot.model import encoder_model
 from apps.framework import BaseExportConfig
 from apps.framework import Restored
-from apps.framework import config_parser
-from apps.framework import run_export
+from apps.framework import export_command
 from apps.framework.flags import require_positive_integers
 from datasets.dialogues import TURN_SEPARATOR
 from datasets.tokenizers import GraphTokenizer
@@ -116,10 +149,24 @@ def make_context_fn(tokenizer, graph_tokenizer, max_tokens: int,
     return contexts
 
 
+def _sampling_checks(top_p, temperature) -> list:
+    """Asserts on the `top_p` and `temperature` of `generate` and `step`."""
+    import tensorflow as tf
+
+    return [
+        tf.debugging.assert_greater_equal(
+            top_p, 0.0, message="top_p must be 0 (beam search) to 1"),
+        tf.debugging.assert_less_equal(
+            top_p, 1.0, message="top_p must be 0 (beam search) to 1"),
+        tf.debugging.assert_greater(
+            temperature, 0.0, message="temperature must be positive"),
+    ]
+
+
 def make_serving_fns(model: keras.Model, tokenizer, train_config,
                      decoding: DecodingConfig,
                      max_beams: int = DEFAULT_MAX_BEAMS):
-    """The functions behind `serving_default` and `generate`.
+    """The functions behind the signatures (see the module docstring).
 
     Args:
         model: the trained chatbot.
@@ -130,8 +177,9 @@ def make_serving_fns(model: keras.Model, tokenizer, train_config,
             `DEFAULT_MAX_BEAMS`.
 
     Returns:
-        `(serve, generate, tables)`: the two functions and the tokenizer's
-        lookup tables, which the archive must track.
+        `(functions, tables)`: dict signature name -> function
+        (`serving_default`, `generate`, `encode`, `step`) and the
+        tokenizer's lookup tables, which the archive must track.
     """
     import tensorflow as tf
 
@@ -182,12 +230,7 @@ def make_serving_fns(model: keras.Model, tokenizer, train_config,
         tf.debugging.assert_less_equal(
             num_beams, max_beams,
             message=f"num_beams must be 1 to {max_beams}")
-        tf.debugging.assert_greater_equal(
-            top_p, 0.0, message="top_p must be 0 (beam search) to 1")
-        tf.debugging.assert_less_equal(
-            top_p, 1.0, message="top_p must be 0 (beam search) to 1")
-        tf.debugging.assert_greater(
-            temperature, 0.0, message="temperature must be positive")
+        _sampling_checks(top_p, temperature)
         context, empty, batch = prepare(message)
 
         def run(decoder, **overrides):
@@ -205,33 +248,201 @@ def make_serving_fns(model: keras.Model, tokenizer, train_config,
         score = tf.where(empty, 0.0, score[:batch])
         return {"reply": reply, "error": error, "score": score}
 
-    return serve, generate, graph_tokenizer.tables
+    def encode(message, seed):
+        context, empty, batch = prepare(message)
+        start = start_reply(encoder, nucleus, context, seed)
+        start["seed"] = tf.bitcast(start.pop("seeds"), tf.int32)
+        start["memory"] = tf.cast(start["memory"], tf.float32)
+        start = {name: value[:batch] for name, value in start.items()}
+        start["error"] = tf.where(empty, EMPTY_ERROR, "")
+        return start
+
+    step = make_step_fn(beams[0], nucleus, graph_tokenizer,
+                        tokenizer.vocabulary_size,
+                        train_config.max_context_tokens)
+    functions = {"serving_default": serve, "generate": generate,
+                 "encode": encode, "step": step}
+    return functions, graph_tokenizer.tables
+
+
+def make_step_fn(greedy, nucleus, graph_tokenizer, vocabulary_size: int,
+                 max_context_tokens: int):
+    """The function behind the `step` signature.
+
+    Args:
+        greedy: the greedy `AttentionDecoder` of `generate`'s `num_beams=1`.
+        nucleus: the top-p `AttentionDecoder` of `generate`'s `top_p > 0`.
+        graph_tokenizer: the `GraphTokenizer` of the archive.
+        vocabulary_size: int, the token ids accepted are `[0, this)`.
+        max_context_tokens: int, the longest memory `encode` returns.
+
+    Returns:
+        `step(tokens, index, state, memory, memory_mask, seed, top_p,
+        temperature) -> dict` (see the module docstring).
+    """
+    import tensorflow as tf
+
+    length = greedy.max_length + 1  # `<s>`, reply, `</s>`
+    state_size = sum(reply_state_sizes(greedy))
+
+    def step(tokens, index, state, memory, memory_mask, seed, top_p,
+             temperature):
+        batch = tf.shape(tokens)[0]
+        checks = _sampling_checks(top_p, temperature) + [
+            tf.debugging.assert_less_equal(
+                batch, MAX_MESSAGES,
+                message=f"a request holds at most {MAX_MESSAGES} replies; "
+                        "split it into several requests"),
+            tf.debugging.assert_non_negative(
+                tokens,
+                message=f"`tokens` ids must be in [0, {vocabulary_size})"),
+            tf.debugging.assert_less(
+                tokens, vocabulary_size,
+                message=f"`tokens` ids must be in [0, {vocabulary_size})"),
+            tf.debugging.assert_equal(
+                tf.shape(tokens)[1], length,
+                message=f"`tokens` must be [batch, {length}], as `encode` "
+                        "or `step` returned it"),
+            tf.debugging.assert_equal(
+                tf.shape(index), [batch],
+                message="`index` must be [batch] like `tokens`"),
+            tf.debugging.assert_greater_equal(
+                index, 1, message=f"`index` must be 1 to {length - 1}"),
+            tf.debugging.assert_less(
+                index, length,
+                message=f"`index` must be 1 to {length - 1}: the reply "
+                        "is complete"),
+            tf.debugging.assert_equal(
+                tf.shape(state), tf.stack([batch, state_size]),
+                message=f"`state` must be [batch, {state_size}] with the "
+                        "batch of `tokens`, as `encode` or `step` returned "
+                        "it"),
+            tf.debugging.assert_equal(
+                tf.shape(memory)[0], batch,
+                message="`memory` must have the batch of `tokens`"),
+            tf.debugging.assert_less_equal(
+                tf.shape(memory)[1], max_context_tokens,
+                message=f"`memory` holds at most {max_context_tokens} "
+                        "positions, as `encode` returns it"),
+            tf.debugging.assert_equal(
+                tf.shape(memory_mask), tf.shape(memory)[:2],
+                message="`memory_mask` must be [batch, time] like `memory`"),
+            tf.debugging.assert_equal(
+                tf.shape(seed), [batch],
+                message="`seed` must be [batch] like `tokens`, as `encode` "
+                        "returned it"),
+        ]
+        with tf.control_dependencies(checks):  # nothing runs before them
+            tokens, index, state, memory, memory_mask, seed = (
+                tf.identity(x) for x in
+                (tokens, index, state, memory, memory_mask, seed))
+        seeds = tf.bitcast(seed, tf.uint32)
+
+        def run(decoder, **overrides):
+            return lambda: reply_step(
+                decoder, tokens, index, state, memory, memory_mask, seeds,
+                temperature=temperature, **overrides)
+
+        out = tf.cond(top_p > 0.0, run(nucleus, top_p=top_p), run(greedy))
+        before = graph_tokenizer.detokenize(tokens[:, 1:])  # reply so far
+        after = graph_tokenizer.detokenize(out["tokens"][:, 1:])
+        size = tf.strings.length(after)  # bytes; `after` extends `before`
+        out["text"] = tf.strings.substr(
+            after, tf.minimum(tf.strings.length(before), size), size)
+        out["index"] = index + 1
+        return out
+
+    return step
 
 
 def build_archive(model: keras.Model, tokenizer, train_config,
                   decoding: DecodingConfig,
                   max_beams: int = DEFAULT_MAX_BEAMS):
-    """An `ExportArchive` with the `serving_default` and `generate`
-    signatures (see the module docstring; arguments as `make_serving_fns`).
+    """An `ExportArchive` with the `serving_default`, `generate`, `encode`
+    and `step` signatures (see the module docstring; arguments as
+    `make_serving_fns`).
     """
     import tensorflow as tf
 
     require_tensorflow_backend()
-    serve, generate, tables = make_serving_fns(
+    functions, tables = make_serving_fns(
         model, tokenizer, train_config, decoding, max_beams)
     message = tf.TensorSpec([None], tf.string, name="message")
     archive = keras.export.ExportArchive()
     archive.track(model)
     archive.track(tables)
-    archive.add_endpoint("serving_default", serve, input_signature=[message])
-    archive.add_endpoint("generate", generate, input_signature=[
+    archive.add_endpoint("serving_default", functions["serving_default"],
+                         input_signature=[message])
+    archive.add_endpoint("generate", functions["generate"], input_signature=[
         message,
         tf.TensorSpec([], tf.int32, name="num_beams"),
         tf.TensorSpec([], tf.float32, name="top_p"),
         tf.TensorSpec([], tf.float32, name="temperature"),
         tf.TensorSpec([], tf.int32, name="seed"),
     ])
+    archive.add_endpoint("encode", functions["encode"], input_signature=[
+        message, tf.TensorSpec([], tf.int32, name="seed")])
+    shapes = stream_shapes(model, tokenizer, train_config, decoding)
+    archive.add_endpoint("step", functions["step"], input_signature=[
+        tf.TensorSpec([None, shapes["length"]], tf.int32, name="tokens"),
+        tf.TensorSpec([None], tf.int32, name="index"),
+        tf.TensorSpec([None, shapes["state_size"]], tf.float32,
+                      name="state"),
+        tf.TensorSpec([None, None, shapes["memory_depth"]], tf.float32,
+                      name="memory"),
+        tf.TensorSpec([None, None], tf.bool, name="memory_mask"),
+        tf.TensorSpec([None], tf.int32, name="seed"),
+        tf.TensorSpec([], tf.float32, name="top_p"),
+        tf.TensorSpec([], tf.float32, name="temperature"),
+    ])
     return archive
+
+
+def stream_shapes(model: keras.Model, tokenizer, train_config,
+                  decoding: DecodingConfig) -> dict:
+    """The static sizes of the `encode` and `step` tensors.
+
+    Returns:
+        dict with `length` (of `tokens`: `max_reply_tokens + 2`),
+        `state_size` (of `state`: `h`, `c` and the attention vector) and
+        `memory_depth` (of `memory`: the encoder's output features).
+    """
+    decoder = make_decoder(model, tokenizer, make_sampler(decoding),
+                           decoding.reply_length(train_config))
+    return {"length": decoder.max_length + 1,
+            "state_size": sum(reply_state_sizes(decoder)),
+            "memory_depth": int(encoder_model(model).outputs[0].shape[-1])}
+
+
+def warmup_requests(model: keras.Model, tokenizer, train_config,
+                    decoding: DecodingConfig) -> list:
+    """`(signature, inputs)` warm-up requests: one per signature.
+
+    `step` starts from a one-position zero memory (valid shapes; warm-up
+    only needs it to run).
+    """
+    import numpy as np
+
+    messages = list(WARMUP_MESSAGES)
+    batch = len(messages)
+    shapes = stream_shapes(model, tokenizer, train_config, decoding)
+    tokens = np.full((batch, shapes["length"]), tokenizer.pad_id, "int32")
+    tokens[:, 0] = tokenizer.start_id
+    return [
+        ("serving_default", {"message": messages}),
+        ("generate", {"message": messages, "num_beams": np.int32(1),
+                      "top_p": np.float32(0.0),
+                      "temperature": np.float32(1.0), "seed": np.int32(0)}),
+        ("encode", {"message": messages, "seed": np.int32(0)}),
+        ("step", {
+            "tokens": tokens, "index": np.ones(batch, "int32"),
+            "state": np.zeros((batch, shapes["state_size"]), "float32"),
+            "memory": np.zeros((batch, 1, shapes["memory_depth"]),
+                               "float32"),
+            "memory_mask": np.ones((batch, 1), bool),
+            "seed": np.zeros(batch, "int32"), "top_p": np.float32(0.9),
+            "temperature": np.float32(1.0)}),
+    ]
 
 
 def export_restored(
@@ -260,13 +471,14 @@ def export_restored(
         RuntimeError: "export needs KERAS_BACKEND=tensorflow" off TensorFlow.
     """
     require_tensorflow_backend()
-    archive = build_archive(
-        restored.model, restored.assets["tokenizer"], restored.train_config,
-        decoding or DecodingConfig(), max_beams)
-    return export_versioned(
-        archive, model_dir, version,
-        warmup_requests=[{"message": list(WARMUP_MESSAGES)}],
-    )
+    decoding = decoding or DecodingConfig()
+    model, tokenizer = restored.model, restored.assets["tokenizer"]
+    archive = build_archive(model, tokenizer, restored.train_config,
+                            decoding, max_beams)
+    requests = warmup_requests(model, tokenizer, restored.train_config,
+                               decoding)
+    return export_versioned(archive, model_dir, version,
+                            warmup_requests=requests)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -291,20 +503,12 @@ class ExportConfig(BaseExportConfig):
         require_positive_integers(self, "max_beams")
 
 
-def build_parser():
-    """The command line of `python -m apps.chatbot.export`."""
-    return config_parser(
-        APP.command("export"),
-        "Export a trained chatbot as a versioned SavedModel (message with "
-        "its history -> reply; needs KERAS_BACKEND=tensorflow).",
-        ExportConfig,
-        DecodingConfig,
-    )
-
-
-def main(argv=None) -> None:
-    """Parses the command line and exports."""
-    run_export(APP, build_parser(), argv, ExportConfig, decoding=DecodingConfig)
+build_parser, main = export_command(
+    APP,
+    "Export a trained chatbot as a versioned SavedModel (message with "
+    "its history -> reply; needs KERAS_BACKEND=tensorflow).",
+    ExportConfig, decoding=DecodingConfig,
+)
 
 
 if __name__ == "__main__":

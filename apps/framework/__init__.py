@@ -10,8 +10,9 @@
   run_dir)` and `export_run`;
 - `training`: `start_run`, `make_optimizer`, `resume`, `fit`,
   `export_after_training`;
-- `commands`: the `train` and `export` commands (`train_parser`,
-  `run_train`, `run_export`);
+- `commands`: the `train` and `export` commands (`train_command`,
+  `export_command`, and the `train_parser`, `run_train`, `run_export`
+  they are built from);
 - `epoch_batches`: `EpochBatches`, reproducible per-epoch data;
 - `schedules`: the learning-rate schedules.
 """
@@ -24,8 +25,11 @@ from apps.framework.cli import cli_errors
 from apps.framework.cli import entry_point
 from apps.framework.cli import parse_configs
 from apps.framework.cli import seed_everything
+from apps.framework.commands import Command
+from apps.framework.commands import export_command
 from apps.framework.commands import run_export
 from apps.framework.commands import run_train
+from apps.framework.commands import train_command
 from apps.framework.commands import train_parser
 from apps.framework.configs import BaseExportConfig
 from apps.framework.configs import BaseRunConfig
@@ -43,11 +47,13 @@ __all__ = [
     "BaseExportConfig",
     "BaseRunConfig",
     "BaseTrainConfig",
+    "Command",
     "EpochBatches",
     "Restored",
     "cli_errors",
-    "entry_point",
     "config_parser",
+    "entry_point",
+    "export_command",
     "export_after_training",
     "export_run",
     "fit",
@@ -59,5 +65,6 @@ __all__ = [
     "run_train",
     "seed_everything",
     "start_run",
+    "train_command",
     "train_parser",
 ]

@@ -3,22 +3,21 @@
 An app's `train.py` ends with
 
 ```python
-def build_parser():
-    return train_parser(APP, "Train an LSTM to add integers ...")
+build_parser, main = train_command(APP, train, "Train an LSTM to add ...")
 
-
-def main(argv=None) -> None:
-    run_train(APP, train, build_parser(), argv)
+if __name__ == "__main__":
+    main()
 ```
 
-and its `export.py` with `run_export(APP, build_parser(), argv,
-ExportConfig)`: the fields an app's `ExportConfig` adds to
-`BaseExportConfig` are passed to its `export_restored` as options.
+and its `export.py` with `build_parser, main = export_command(APP, "Export
+a trained adder ...", ExportConfig)`: the fields an app's `ExportConfig`
+adds to `BaseExportConfig` are passed to its `export_restored` as options.
 """
 
 import argparse
 import dataclasses
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 from apps.framework.app import App
 from apps.framework.app import export_run
@@ -108,3 +107,76 @@ def run_export(
         )
     print(f"Exported {path}")
     return path
+
+
+class Command(NamedTuple):
+    """An entry point: `build_parser()` and `main(argv=None)`."""
+
+    build_parser: Callable[[], argparse.ArgumentParser]
+    main: Callable[..., object]
+
+
+def train_command(app: App, train: Callable, description: str) -> Command:
+    """`python -m apps.<name>.train`: its parser and its `main`.
+
+    Args:
+        app: the app's `App`.
+        train: the app's `train(model_config, train_config)`.
+        description: str, what the command does (shown by `--help`).
+
+    Returns:
+        `Command(build_parser, main)`; `main(argv=None)` parses `argv`
+        (`None`: `sys.argv[1:]`) and trains (see `run_train`).
+
+    Example:
+
+    >>> build_parser, main = train_command(APP, train, "Train an adder.")
+    """
+
+    def build_parser() -> argparse.ArgumentParser:
+        return train_parser(app, description)
+
+    def main(argv: Sequence[str] | None = None) -> None:
+        run_train(app, train, build_parser(), argv)
+
+    build_parser.__doc__ = f"The command line of `{app.command('train')}`."
+    main.__doc__ = "Parses the command line and trains."
+    return Command(build_parser, main)
+
+
+def export_command(
+    app: App,
+    description: str,
+    config_class: type,
+    **option_classes: type,
+) -> Command:
+    """`python -m apps.<name>.export`: its parser and its `main`.
+
+    Args:
+        app: the app's `App`.
+        description: str, what the command does (shown by `--help`).
+        config_class: the app's `ExportConfig` (see `run_export`).
+        **option_classes: more config classes, each passed whole to
+            `export_restored` under its keyword (see `run_export`).
+
+    Returns:
+        `Command(build_parser, main)`; `main(argv=None)` exports and returns
+        the version folder.
+
+    Example:
+
+    >>> build_parser, main = export_command(
+    ...     APP, "Export a trained adder.", ExportConfig)
+    """
+
+    def build_parser() -> argparse.ArgumentParser:
+        return config_parser(app.command("export"), description,
+                             config_class, *option_classes.values())
+
+    def main(argv: Sequence[str] | None = None):
+        return run_export(app, build_parser(), argv, config_class,
+                          **option_classes)
+
+    build_parser.__doc__ = f"The command line of `{app.command('export')}`."
+    main.__doc__ = "Parses the command line and exports."
+    return Command(build_parser, main)

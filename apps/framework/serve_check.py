@@ -5,7 +5,9 @@
 (`APP.contract_train_flags`, seconds each) into a temporary run directory,
 exports it to `<saved_models>/<name>/<version>/`, writes `models.config`
 for the whole tree and runs `saved_models.check` on it (files, ops,
-signatures, warm-up replay in a fresh TensorFlow-only process).
+signatures, warm-up replay in a fresh TensorFlow-only process, and the
+same replay through `tensorflow::LoadSavedModel` in C++, TF Serving's
+loader), ending with one C++ line per app.
 
 Example:
 
@@ -71,7 +73,12 @@ def serve_check(config: ServeCheckConfig) -> int:
         folder = config.saved_models or tmp
         export_every_app(folder, config.apps)
         print(f"Wrote {write_models_config(folder)}")
-        return check.main([folder])
+        reports = check.check_and_print(check.find_versions(folder))
+    print("C++ LoadSavedModel per app:")
+    for report in reports:
+        print(f"  {report.path.parent.name}/{report.path.name}: "
+              f"{report.cpp_result}")
+    return 0 if all(report.ok for report in reports) else 1
 
 
 def main(argv=None) -> None:

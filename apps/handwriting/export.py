@@ -49,8 +49,7 @@ import keras
 
 from apps.framework import BaseExportConfig
 from apps.framework import Restored
-from apps.framework import config_parser
-from apps.framework import run_export
+from apps.framework import export_command
 from apps.handwriting import sampling
 from apps.handwriting import serving
 from apps.handwriting.config import APP
@@ -287,19 +286,12 @@ class ExportConfig(BaseExportConfig):
                 )
 
 
-def build_parser():
-    """The command line of `python -m apps.handwriting.export`."""
-    return config_parser(
-        APP.command("export"),
-        "Export a trained handwriting network as a versioned SavedModel "
-        "(needs KERAS_BACKEND=tensorflow).",
-        ExportConfig,
-    )
-
-
-def main(argv=None) -> None:
-    """Parses the command line and exports."""
-    run_export(APP, build_parser(), argv, ExportConfig)
+build_parser, main = export_command(
+    APP,
+    "Export a trained handwriting network as a versioned SavedModel "
+    "(needs KERAS_BACKEND=tensorflow).",
+    ExportConfig,
+)
 
 
 if __name__ == "__main__":

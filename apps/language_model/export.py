@@ -19,9 +19,29 @@ imported; tokenization is in the graph, see
   the probability of the text's tokens, each given the start token and the
   tokens before it), `tokens` (int32, tokens scored) and `perplexity`
   (`exp(-log_prob / tokens)`; `1.0` for a text with no tokens).
+- `start(prompts, seed)`: string `(batch,)` and int32 `()` -> where a
+  stream starts: `token` int32 `(batch,)` (the prompt's last token, or the
+  start token for `""`: the next token to feed), `state` float32 `(batch,
+  state_size)` (the recurrent states before that token, `(h, c)` per LSTM
+  layer or `h` per GRU layer concatenated bottom first; `state_size` is the
+  static width of the signature's `state`), `index` int32 `(batch,)` (the
+  position of the next token, `1 + prompt tokens`) and `seed` int32
+  `(batch,)` (the request seed keyed by the row's prompt, as `generate`
+  keys it). `start([""] * batch, seed)` is the zero state.
+- `step(token, state, index, seed, temperature, top_k, top_p)`: int32
+  `(batch,)`, float32 `(batch, state_size)`, int32 `(batch,)`, int32
+  `(batch,)` and the scalars of `generate` -> `logits` float32 `(batch,
+  vocabulary)` (the model's, never-sampled ids at `-1e9`), `token` int32
+  `(batch,)` (drawn as `generate` draws the token at `index`), `text`
+  string `(batch,)` (the token as it continues the text so far: appended to
+  the prompt, the texts spell it out, spaces included at word level),
+  `state` and `index + 1`. Feeding each output `token`, `state` and
+  `index` back (and the same `seed`) streams `generate`'s completion token
+  for token: `start` then `max_new_tokens` steps equal `generate` with the
+  same prompts, seed and sampling scalars.
 
 Per-request bounds (so no request runs unbounded): at most `MAX_PROMPTS`
-prompts per `generate` or `serving_default` request and `MAX_TEXTS` texts
+prompts per `generate`, `serving_default`, `start` or `step` request and `MAX_TEXTS` texts
 per `score` request (more fail with INVALID_ARGUMENT "at most ... per
 request; split the batch"); of each prompt only the last `MAX_PROMPT_BYTES`
 bytes and `MAX_PROMPT_TOKENS` tokens are read, at most `MAX_NEW_TOKENS`
@@ -45,7 +65,13 @@ Bad inputs have defined answers:
   vocabulary size keeps every token, any `seed` is valid;
 - `temperature` outside `(0, MAX_TEMPERATURE]` (NaN included) or `top_p <= 0`
   (NaN included): the request fails with an INVALID_ARGUMENT error naming
-  the argument.
+  the argument;
+- a `step` with token ids outside `[0, vocabulary)`, a `state` that is not
+  `(batch, state_size)`, `index` or `seed` of another batch, or more than
+  `MAX_PROMPTS` rows fails with INVALID_ARGUMENT naming the input.
+
+Warm-up records (`assets.extra/tf_serving_warmup_requests`) call every
+signature once.
 
 Example:
 
@@ -54,7 +80,6 @@ python -m apps.language_model.export --run_dir runs/language_model
 ```
 """
 
-import argparse
 import dataclasses
 import pathlib
 
@@ -62,12 +87,14 @@ import keras
 
 from apps.framework import BaseExportConfig
 from apps.framework import Restored
-from apps.framework import config_parser
-from apps.framework import run_export
+from apps.framework import export_command
 from apps.language_model.config import APP
 from apps.language_model.sampling import MAX_TEMPERATURE
 from apps.language_model.sampling import generate_ids
 from apps.language_model.sampling import sequence_log_probs
+from apps.language_model.sampling import start_stream
+from apps.language_model.sampling import stream_state_sizes
+from apps.language_model.sampling import stream_step
 from datasets.tokenizers import GraphTokenizer, Tokenizer
 from rnn_layers import samplers
 from saved_models.export import export_versioned, require_tensorflow_backend
@@ -83,6 +110,7 @@ SERVING_NEW_TOKENS = 200  # tokens `serving_default` adds
 SERVING_TEMPERATURE = 0.8
 SERVING_TOP_P = 0.95
 WARMUP_PROMPTS = ("", "The ", "x" * 64)
+WARMUP_SEED = 0  # seed of the warm-up `generate`, `start` and `step` requests
 
 
 def _at_most(texts, limit: int, name: str):
@@ -111,6 +139,22 @@ def _prompt_ids(graph_tokenizer, prompts):
     return ids.to_tensor(0), tf.cast(ids.row_lengths(), tf.int32)
 
 
+def _sampling_checks(temperature, top_p) -> list:
+    """Asserts on `temperature` and `top_p` (NaN fails them all)."""
+    import tensorflow as tf
+
+    return [
+        tf.debugging.assert_positive(
+            temperature,
+            message=f"`temperature` must be in (0, {MAX_TEMPERATURE:g}]"),
+        tf.debugging.assert_less_equal(
+            temperature, MAX_TEMPERATURE,
+            message=f"`temperature` must be in (0, {MAX_TEMPERATURE:g}]"),
+        tf.debugging.assert_positive(
+            top_p, message="`top_p` must be > 0 (>= 1 disables it)"),
+    ]
+
+
 def make_generate_fn(model: keras.Model, tokenizer: Tokenizer, graph_tokenizer):
     """The function behind the `generate` signature."""
     import tensorflow as tf
@@ -118,17 +162,7 @@ def make_generate_fn(model: keras.Model, tokenizer: Tokenizer, graph_tokenizer):
     sampler = samplers.get("random")  # made outside the trace: owns a variable
 
     def generate(prompts, max_new_tokens, temperature, top_k, top_p, seed):
-        checks = [
-            tf.debugging.assert_positive(
-                temperature,
-                message=f"`temperature` must be in (0, {MAX_TEMPERATURE:g}]"),
-            tf.debugging.assert_less_equal(
-                temperature, MAX_TEMPERATURE,
-                message=f"`temperature` must be in (0, {MAX_TEMPERATURE:g}]"),
-            tf.debugging.assert_positive(
-                top_p, message="`top_p` must be > 0 (>= 1 disables it)"),
-        ]
-        with tf.control_dependencies(checks):
+        with tf.control_dependencies(_sampling_checks(temperature, top_p)):
             max_new = tf.clip_by_value(max_new_tokens, 0, MAX_NEW_TOKENS)
             ids, lengths = _prompt_ids(graph_tokenizer, prompts)
         new_ids = generate_ids(
@@ -167,8 +201,83 @@ def make_score_fn(model: keras.Model, tokenizer: Tokenizer, graph_tokenizer):
     return score
 
 
+def make_stream_fns(model: keras.Model, tokenizer: Tokenizer,
+                    graph_tokenizer):
+    """The functions behind the `start` and `step` signatures.
+
+    Both sample as `generate` samples (the same `"random"` sampler, banned
+    ids and seed keying), so `start` then `step` repeated gives
+    `generate`'s completion token for token.
+
+    Args:
+        model: a model from `build_model`.
+        tokenizer: the run's `Tokenizer`.
+        graph_tokenizer: `GraphTokenizer(tokenizer)`, tracked by the
+            archive.
+
+    Returns:
+        `(start, step)`, functions of the signature inputs returning the
+        output dicts (see the module docstring).
+    """
+    import tensorflow as tf
+
+    sampler = samplers.get("random")  # made outside the trace: owns a variable
+    state_size = sum(stream_state_sizes(model))
+    vocabulary = tokenizer.vocabulary_size
+
+    def start(prompts, seed):
+        ids, lengths = _prompt_ids(graph_tokenizer, prompts)
+        stream = start_stream(model, ids, lengths, tokenizer.start_id,
+                              sampler, seed=seed)
+        return {"token": stream["token"], "state": stream["state"],
+                "index": stream["index"],
+                "seed": tf.bitcast(stream["seeds"], tf.int32)}
+
+    def step(token, state, index, seed, temperature, top_k, top_p):
+        batch = tf.shape(token)[0]
+        checks = _sampling_checks(temperature, top_p) + [
+            tf.debugging.assert_less_equal(
+                batch, MAX_PROMPTS,
+                message=f"at most {MAX_PROMPTS} streams per request; split "
+                        "the batch"),
+            tf.debugging.assert_non_negative(
+                token, message=f"`token` ids must be in [0, {vocabulary})"),
+            tf.debugging.assert_less(
+                token, vocabulary,
+                message=f"`token` ids must be in [0, {vocabulary})"),
+            tf.debugging.assert_equal(
+                tf.shape(state), tf.stack([batch, state_size]),
+                message=f"`state` must be [batch, {state_size}] with the "
+                        "batch of `token`, as `start` or `step` returned it"),
+            tf.debugging.assert_equal(
+                tf.shape(index), tf.shape(token),
+                message="`index` must be [batch] like `token`"),
+            tf.debugging.assert_equal(
+                tf.shape(seed), tf.shape(token),
+                message="`seed` must be [batch] like `token`, as `start` "
+                        "returned it"),
+        ]
+        with tf.control_dependencies(checks):  # nothing runs before them
+            token, state, index, seed = (
+                tf.identity(x) for x in (token, state, index, seed))
+        logits, picked, state = stream_step(
+            model, sampler, token, state, index,
+            tf.bitcast(seed, tf.uint32), temperature=temperature,
+            top_k=top_k, top_p=top_p, banned_ids=tokenizer.unsampled_ids)
+        pair = graph_tokenizer.detokenize(tf.stack([token, picked], axis=1))
+        alone = graph_tokenizer.detokenize(token[:, None])
+        length = tf.strings.length(pair)  # bytes; `pair` starts with `alone`
+        text = tf.strings.substr(
+            pair, tf.minimum(tf.strings.length(alone), length), length)
+        return {"logits": logits, "token": picked, "text": text,
+                "state": state, "index": index + 1}
+
+    return start, step
+
+
 def build_archive(model: keras.Model, tokenizer: Tokenizer):
-    """An `ExportArchive` with `serving_default`, `generate` and `score`."""
+    """An `ExportArchive` with `serving_default`, `generate`, `score`,
+    `start` and `step` (see the module docstring)."""
     import tensorflow as tf
 
     require_tensorflow_backend()
@@ -183,7 +292,7 @@ def build_archive(model: keras.Model, tokenizer: Tokenizer):
         lambda prompts: generate(
             prompts, tf.constant(SERVING_NEW_TOKENS),
             tf.constant(SERVING_TEMPERATURE), tf.constant(0),
-            tf.constant(SERVING_TOP_P), tf.constant(0, tf.int64),
+            tf.constant(SERVING_TOP_P), tf.constant(0),
         ),
         input_signature=[prompts_spec],
     )
@@ -195,14 +304,60 @@ def build_archive(model: keras.Model, tokenizer: Tokenizer):
             tf.TensorSpec([], tf.float32, name="temperature"),
             tf.TensorSpec([], tf.int32, name="top_k"),
             tf.TensorSpec([], tf.float32, name="top_p"),
-            tf.TensorSpec([], tf.int64, name="seed"),
+            tf.TensorSpec([], tf.int32, name="seed"),
         ],
     )
     archive.add_endpoint(
         "score", make_score_fn(model, tokenizer, graph_tokenizer),
         input_signature=[tf.TensorSpec([None], tf.string, name="texts")],
     )
+    start, step = make_stream_fns(model, tokenizer, graph_tokenizer)
+    archive.add_endpoint(
+        "start", start,
+        input_signature=[prompts_spec,
+                         tf.TensorSpec([], tf.int32, name="seed")],
+    )
+    state_size = sum(stream_state_sizes(model))
+    archive.add_endpoint(
+        "step", step,
+        input_signature=[
+            tf.TensorSpec([None], tf.int32, name="token"),
+            tf.TensorSpec([None, state_size], tf.float32, name="state"),
+            tf.TensorSpec([None], tf.int32, name="index"),
+            tf.TensorSpec([None], tf.int32, name="seed"),
+            tf.TensorSpec([], tf.float32, name="temperature"),
+            tf.TensorSpec([], tf.int32, name="top_k"),
+            tf.TensorSpec([], tf.float32, name="top_p"),
+        ],
+    )
     return archive
+
+
+def warmup_requests(model: keras.Model, tokenizer: Tokenizer) -> list:
+    """`(signature, inputs)` warm-up requests: one per signature.
+
+    `step` gets the state `start` returns for `WARMUP_PROMPTS` with zero
+    states (a valid request of the right shapes; warm-up only needs it
+    to run).
+    """
+    import numpy as np
+
+    batch = len(WARMUP_PROMPTS)
+    state_size = sum(stream_state_sizes(model))
+    sampling = {"temperature": np.float32(SERVING_TEMPERATURE),
+                "top_k": np.int32(0), "top_p": np.float32(SERVING_TOP_P)}
+    prompts = list(WARMUP_PROMPTS)
+    return [
+        ("serving_default", {"prompts": prompts}),
+        ("generate", {"prompts": prompts, "max_new_tokens": np.int32(8),
+                      "seed": np.int32(WARMUP_SEED), **sampling}),
+        ("score", {"texts": prompts}),
+        ("start", {"prompts": prompts, "seed": np.int32(WARMUP_SEED)}),
+        ("step", {"token": np.full(batch, tokenizer.start_id, "int32"),
+                  "state": np.zeros((batch, state_size), "float32"),
+                  "index": np.ones(batch, "int32"),
+                  "seed": np.full(batch, WARMUP_SEED, "int32"), **sampling}),
+    ]
 
 
 def export_restored(
@@ -225,12 +380,11 @@ def export_restored(
         RuntimeError: "export needs KERAS_BACKEND=tensorflow" off TensorFlow.
     """
     require_tensorflow_backend()
-    return export_versioned(
-        build_archive(restored.model, restored.assets["tokenizer"]),
-        model_dir,
-        version=version,
-        warmup_requests=[{"prompts": list(WARMUP_PROMPTS)}],
-    )
+    model, tokenizer = restored.model, restored.assets["tokenizer"]
+    archive = build_archive(model, tokenizer)
+    requests = warmup_requests(model, tokenizer)
+    return export_versioned(archive, model_dir, version,
+                            warmup_requests=requests)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -248,19 +402,12 @@ class ExportConfig(BaseExportConfig):
     model_dir: str = "saved_models/language_model"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The command line of `python -m apps.language_model.export`."""
-    return config_parser(
-        APP.command("export"),
-        "Export a trained language model as a versioned SavedModel "
-        "(needs KERAS_BACKEND=tensorflow).",
-        ExportConfig,
-    )
-
-
-def main(argv=None) -> None:
-    """Parses the command line and exports."""
-    run_export(APP, build_parser(), argv, ExportConfig)
+build_parser, main = export_command(
+    APP,
+    "Export a trained language model as a versioned SavedModel "
+    "(needs KERAS_BACKEND=tensorflow).",
+    ExportConfig,
+)
 
 
 if __name__ == "__main__":

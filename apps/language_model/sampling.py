@@ -11,6 +11,13 @@ sampler's cache, so the prompt is read once, one cell step per token.
 library samplers (scalar tensors in the exported `generate` signature), and
 a row's draws depend only on its own prompt and the seed, never on its
 batch neighbours (`rnn_layers.Sampler`).
+
+Streaming runs the same loop one token per call: `start_stream` reads each
+prompt up to its last token (the cell steps `generate_ids` makes over it)
+and keys the seed by the prompt as the sampler does; `stream_step` then
+feeds one token and picks the next with `Sampler.next_token`, the pick of
+the sampler's own loop. Stepping from `start_stream` therefore gives the
+continuation `generate_ids` gives with the same arguments, token for token.
 """
 
 import keras
@@ -18,6 +25,7 @@ from keras import ops
 
 from apps.language_model.model import initial_states, make_step_fn
 from rnn_layers import ban_tokens, recurrent_next, samplers
+from rnn_layers.samplers import pack_states, state_sizes, unpack_states
 
 # The hottest temperature accepted: above it, `NEG_INF / temperature` would
 # no longer make banned tokens impossible.
@@ -57,6 +65,16 @@ def continuation_ids(tokens, prompt_lengths, max_new_tokens):
     offsets = ops.arange(max_new_tokens, dtype="int32")[None]
     positions = ops.cast(prompt_lengths, "int32")[:, None] + 1 + offsets
     return ops.take_along_axis(tokens, positions, axis=1)
+
+
+def make_next(model: keras.Model, banned_ids=()):
+    """The sampler `next(prompt, cache, index)` over the model's cells.
+
+    One cell step per token (`make_step_fn`), reading `prompt[:, index -
+    1]`, with `banned_ids` never sampled; `generate_ids` and `stream_step`
+    both step through it.
+    """
+    return ban_tokens(recurrent_next(make_step_fn(model)), banned_ids)
 
 
 def generate_ids(
@@ -104,7 +122,7 @@ def generate_ids(
     """
     buffer, mask = build_buffer(prompts, prompt_lengths, start_id,
                                 max_new_tokens)
-    step = ban_tokens(recurrent_next(make_step_fn(model)), banned_ids)
+    step = make_next(model, banned_ids)
     if constrain is not None:
         step = constrain(step)
     tokens = samplers.get(sampler)(
@@ -113,6 +131,108 @@ def generate_ids(
         temperature=temperature, top_k=top_k, top_p=top_p,
     )
     return continuation_ids(tokens, prompt_lengths, max_new_tokens)
+
+
+def stream_state_sizes(model: keras.Model) -> tuple:
+    """Sizes of the states packed in a stream's `state` (bottom first).
+
+    `(units, units)` per LSTM layer (`h`, `c`), `(units,)` per GRU layer;
+    their sum is the width of `start_stream`'s `state`.
+    """
+    return state_sizes(initial_states(model, 1))
+
+
+def start_stream(model: keras.Model, prompts, prompt_lengths, start_id: int,
+                 sampler, seed=None):
+    """Where `generate_ids` starts sampling each row, for streaming.
+
+    Reads `[start] + prompt` up to its last token with the cell steps of
+    `generate_ids` (rows of different lengths in one masked loop), so the
+    first `stream_step` feeds that last token and samples the first new
+    one.
+
+    Args:
+        model: a model from `build_model` (stateless).
+        prompts: int `(batch, max_prompt)` ids, left-aligned, `0`-padded.
+        prompt_lengths: int `(batch,)`.
+        start_id: int, the tokenizer's start id.
+        sampler: the `Sampler` of the stream (its `row_keys` key the seed).
+        seed: int or int tensor `()` / `(batch,)`, as in `generate_ids`.
+            Defaults to `None` (the sampler's).
+
+    Returns:
+        dict with `token` int32 `(batch,)` (each row's last prompt token,
+        or `start_id` for an empty prompt: the next token to feed),
+        `state` float32 `(batch, sum(stream_state_sizes(model)))` (the
+        states before that token), `index` int32 `(batch,)` (the position
+        of the next sampled token, `1 + prompt_length`) and `seeds` uint32
+        `(batch,)` (the noise keys `generate_ids` draws with).
+
+    Example:
+
+    >>> stream = start_stream(model, np.array([[5, 6]]), np.array([2]), 1,
+    ...                       samplers.get("random"), seed=0)
+    >>> keras.ops.convert_to_numpy(stream["index"]).tolist()
+    [3]
+    """
+    buffer, mask = build_buffer(prompts, prompt_lengths, start_id, 0)
+    lengths = ops.cast(prompt_lengths, "int32")  # (batch,)
+    next = make_next(model)
+
+    def cond(index, states):
+        return index <= ops.shape(buffer)[1] - 1
+
+    def body(index, states):
+        _, _, stepped = next(buffer, states, index)  # reads index - 1
+        reading = (index <= lengths)[:, None]  # (batch, 1)
+        states = tuple(ops.where(reading, new, old)
+                       for new, old in zip(stepped, states))
+        return index + 1, states
+
+    states = initial_states(model, ops.shape(buffer)[0])
+    _, states = ops.while_loop(
+        cond, body, (ops.convert_to_tensor(1, "int32"), states))
+    token = ops.take_along_axis(buffer, lengths[:, None], axis=1)[:, 0]
+    return {
+        "token": token,
+        "state": pack_states(states),
+        "index": lengths + 1,
+        "seeds": samplers.get(sampler).row_keys(seed, buffer, mask),
+    }
+
+
+def stream_step(model: keras.Model, sampler, token, state, index, seeds,
+                temperature=None, top_k=None, top_p=None, banned_ids=()):
+    """One token of a stream: the step `generate_ids` makes at `index`.
+
+    Args:
+        model: a model from `build_model` (stateless).
+        sampler: the stream's `Sampler` (an instance inside `tf.function`).
+        token: int `(batch,)`, the token to feed (`start_stream`'s, then
+            the previous step's).
+        state: float32 `(batch, state_size)`, packed states
+            (`start_stream`'s, then the previous step's).
+        index: int `(batch,)`, the position of the token picked now.
+        seeds: `uint32` `(batch,)` noise keys from `start_stream`.
+        temperature: optional float or scalar tensor, as in `generate_ids`.
+        top_k: optional int or scalar tensor, as in `generate_ids`.
+        top_p: optional float or scalar tensor, as in `generate_ids`.
+        banned_ids: ids never sampled, as in `generate_ids`. Defaults to
+            `()`.
+
+    Returns:
+        `(logits, token, state)`: float32 `(batch, vocabulary)` logits of
+        the model (banned ids at `NEG_INF`), the int32 `(batch,)` token
+        picked and the float32 packed state after feeding `token`.
+    """
+    next = make_next(model, banned_ids)
+    states = unpack_states(state, stream_state_sizes(model))
+    tokens = ops.cast(token, "int32")[:, None]  # (batch, 1): a 1-token buffer
+    logits, _, states = next(tokens, states, 1)  # reads tokens[:, 0]
+    picked, _ = samplers.get(sampler).next_token(
+        logits, ops.cast(index, "int32"), seeds=seeds,
+        temperature=temperature, top_k=top_k, top_p=top_p)
+    return ops.cast(logits, "float32"), picked, pack_states(states)
 
 
 def sequence_log_probs(model: keras.Model, ids, lengths):

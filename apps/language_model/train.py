@@ -33,9 +33,8 @@ from apps.framework import export_after_training
 from apps.framework import fit
 from apps.framework import make_optimizer
 from apps.framework import resume
-from apps.framework import run_train
 from apps.framework import start_run
-from apps.framework import train_parser
+from apps.framework import train_command
 from apps.language_model import data
 from apps.language_model.config import APP, TrainConfig
 from apps.language_model.model import ModelConfig, build_model
@@ -155,18 +154,12 @@ def train(model_config: ModelConfig, train_config: TrainConfig,
     return model
 
 
-def build_parser():
-    """The command line of `python -m apps.language_model.train`."""
-    return train_parser(
-        APP,
-        "Train a character or word LSTM/GRU language model "
-        "(embedded Python docs by default), then export a SavedModel.",
-    )
-
-
-def main(argv=None) -> None:
-    """Parses the command line and trains."""
-    run_train(APP, train, build_parser(), argv)
+build_parser, main = train_command(
+    APP,
+    train,
+    "Train a character or word LSTM/GRU language model "
+    "(embedded Python docs by default), then export a SavedModel.",
+)
 
 
 if __name__ == "__main__":

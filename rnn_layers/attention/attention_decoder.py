@@ -6,6 +6,7 @@ from keras import ops
 from rnn_layers.samplers import serialization
 from rnn_layers.samplers.recurrent_next import recurrent_next
 from rnn_layers.samplers.sampler import _check_positive_int
+from rnn_layers.samplers.sampler import picked_log_probs
 
 
 def _check_built(name, layer):
@@ -35,7 +36,12 @@ class AttentionDecoder:
     attention. For a `BeamSampler` the memory, its mask and keys are laid
     out per beam (`expand_to_beams`); the sampler itself repeats the states
     and reorders them with the beams. The decoder runs eagerly and traces in
-    `tf.function` (for export) and `jax.jit`. It serves an image captioner
+    `tf.function` (for export) and `jax.jit`. A client that streams (a
+    serving `step` signature) runs the same loop one token per call:
+    `start_tokens`, `initial_states` and `row_keys` give where the loop
+    starts, `next_token` is one pass of its body (greedy and sampling
+    decoders; not beam search), so stepping reproduces `__call__` token for
+    token. It serves an image captioner
     (a grid memory, no padding, initial states from the mean feature) and a
     text encoder-decoder (a padded, masked memory and the encoder's final
     states, e.g. from `Seq2Seq.encode`) alike.
@@ -144,6 +150,120 @@ class AttentionDecoder:
             output, _ = self.wrapper.split_output(output)
         return self.head(output), tuple(states)
 
+    def _check_layers_built(self):
+        for name, layer in (("wrapper", self.wrapper),
+                            ("embedding", self.embedding),
+                            ("head", self.head)):
+            _check_built(name, layer)
+
+    def start_tokens(self, batch_size):
+        """int32 `(batch, max_length + 1)`: the start token, then padding.
+
+        The buffer the decoding loop fills, one position per token.
+        """
+        return ops.concatenate(
+            [ops.full((batch_size, 1), self.start_token_id, dtype="int32"),
+             ops.full((batch_size, self.max_length), self.pad_token_id,
+                      dtype="int32")],
+            axis=1,
+        )  # (batch, max_length + 1)
+
+    def row_keys(self, seed, batch_size):
+        """The sampler's `uint32` `(batch,)` noise keys for a call's `seed`.
+
+        The keys `__call__` draws with (its prompt is the start token), for
+        `next_token`; see `Sampler.row_keys`.
+        """
+        tokens = self.start_tokens(batch_size)
+        first = ops.arange(ops.shape(tokens)[1], dtype="int32")[None] < 1
+        return self.sampler.row_keys(
+            seed, tokens, ops.broadcast_to(first, ops.shape(tokens)))
+
+    def next_token(
+        self,
+        tokens,
+        index,
+        states,
+        constants,
+        seeds=None,
+        temperature=None,
+        top_k=None,
+        top_p=None,
+    ):
+        """One pass of the decoding loop: the token at position `index`.
+
+        Steps the wrapper over each row's previous token `tokens[:, index -
+        1]`, picks the next one with `Sampler.next_token` (n-gram blocking
+        against `tokens`, temperature, filters, Gumbel noise keyed by
+        `seeds` and `index`), writes `pad_token_id` instead on rows that
+        have already produced the end token, and writes the token into
+        `tokens`. Called for `index = 1, 2, ...` from `start_tokens`,
+        `initial_states` and `row_keys`, it gives the tokens and scores of
+        `__call__` with the same arguments. Not for a `BeamSampler`.
+
+        Args:
+            tokens: int `(batch, max_length + 1)`, the buffer so far (from
+                `start_tokens`, then from the previous call).
+            index: int or int tensor `()` / `(batch,)`, the position to
+                write, from 1 to `max_length`.
+            states: the wrapper's full state list (`initial_states`).
+            constants: `wrapper.prepare_constants(memory, memory_mask)`.
+            seeds: `uint32` `(batch,)` from `row_keys`; only a stochastic
+                sampler reads them. Defaults to `None`.
+            temperature: optional float or scalar tensor, see `Sampler`.
+            top_k: optional int or scalar tensor, see `Sampler`.
+            top_p: optional float or scalar tensor, see `Sampler`.
+
+        Returns:
+            `(logits, token, log_prob, tokens, states)`: float32 logits
+            `(batch, vocabulary)` of the head, int32 `token (batch,)`,
+            float32 `log_prob (batch,)` of the token under
+            `log_softmax(logits / temperature)` after n-gram blocking (`0`
+            after the end token; summed, the scores of `return_scores`),
+            the buffer with `token` at `index`, and the new states tuple.
+
+        Example (the class example's greedy decoder, stepped):
+
+        >>> tokens, states = decoder.start_tokens(2), decoder.initial_states(2)
+        >>> constants = decoder.wrapper.prepare_constants(memory)
+        >>> for index in range(1, decoder.max_length + 1):
+        ...     _, _, _, tokens, states = decoder.next_token(
+        ...         tokens, index, states, constants)
+        >>> tuple(tokens.shape)  # equal to `decoder(memory)`
+        (2, 6)
+        """
+        self._check_layers_built()
+        if getattr(self.sampler, "expand_to_beams", None) is not None:
+            raise ValueError(
+                f"Received a decoder with a {type(self.sampler).__name__}; "
+                "`next_token` steps greedy and sampling decoders only (a "
+                "beam search reorders its hypotheses every step). Use "
+                "`GreedySampler` or a `RandomSampler` for streaming."
+            )
+        tokens = ops.cast(tokens, "int32")
+        index = ops.broadcast_to(
+            ops.cast(ops.convert_to_tensor(index), "int32"),
+            ops.shape(tokens)[:1])  # (batch,)
+        previous = ops.take_along_axis(
+            tokens, (index - 1)[:, None], axis=1)[:, 0]  # (batch,)
+        logits, states = self.step(previous, states, constants)
+        token, log_probs = self.sampler.next_token(
+            logits, index, seeds=seeds, tokens=tokens,
+            temperature=temperature, top_k=top_k, top_p=top_p,
+            return_log_probs=True,
+        )
+        log_prob = picked_log_probs(log_probs, token)  # (batch,)
+        positions = ops.arange(ops.shape(tokens)[1], dtype="int32")[None]
+        if self.end_token_id is not None:
+            written = ops.logical_and(positions >= 1,
+                                      positions < index[:, None])
+            finished = ops.any(ops.logical_and(
+                written, tokens == self.end_token_id), axis=1)  # (batch,)
+            token = ops.where(finished, self.pad_token_id, token)
+            log_prob = ops.where(finished, 0.0, log_prob)
+        tokens = ops.where(positions == index[:, None], token[:, None], tokens)
+        return ops.cast(logits, "float32"), token, log_prob, tokens, states
+
     def initial_states(self, batch_size, initial_state=None):
         """The wrapper's full state list from `initial_state` (see call)."""
         states = list(self.wrapper.get_initial_state(batch_size))
@@ -174,10 +294,7 @@ class AttentionDecoder:
         top_p=None,
         return_scores=False,
     ):
-        for name, layer in (("wrapper", self.wrapper),
-                            ("embedding", self.embedding),
-                            ("head", self.head)):
-            _check_built(name, layer)
+        self._check_layers_built()
         memory = ops.convert_to_tensor(memory)
         batch = ops.shape(memory)[0]
         states = self.initial_states(batch, initial_state)
@@ -189,14 +306,9 @@ class AttentionDecoder:
         def step_fn(tokens, states):
             return self.step(tokens, states, constants)
 
-        prompt = ops.concatenate(
-            [ops.full((batch, 1), self.start_token_id, dtype="int32"),
-             ops.full((batch, self.max_length), self.pad_token_id,
-                      dtype="int32")],
-            axis=1,
-        )  # (batch, max_length + 1)
         return self.sampler(
-            recurrent_next(step_fn), prompt, tuple(states), index=1,
+            recurrent_next(step_fn), self.start_tokens(batch), tuple(states),
+            index=1,
             end_token_id=self.end_token_id, pad_token_id=self.pad_token_id,
             seed=seed, temperature=temperature, top_k=top_k, top_p=top_p,
             return_scores=return_scores,

@@ -7,6 +7,9 @@ from rnn_layers.samplers.greedy_sampler import GreedySampler
 from rnn_layers.samplers.gumbel_noise import gumbel_noise
 from rnn_layers.samplers.gumbel_noise import prompt_keys
 from rnn_layers.samplers.lstm_step import folded_step_fn
+from rnn_layers.samplers.packed_states import pack_states
+from rnn_layers.samplers.packed_states import state_sizes
+from rnn_layers.samplers.packed_states import unpack_states
 from rnn_layers.samplers.random_sampler import RandomSampler
 from rnn_layers.samplers.recurrent_next import recurrent_next
 from rnn_layers.samplers.sampler import Sampler
@@ -33,7 +36,10 @@ __all__ = [
     "folded_step_fn",
     "get",
     "gumbel_noise",
+    "pack_states",
     "prompt_keys",
     "recurrent_next",
     "serialize",
+    "state_sizes",
+    "unpack_states",
 ]

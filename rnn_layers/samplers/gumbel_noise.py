@@ -45,7 +45,8 @@ def uniform_noise(seeds, step, vocabulary_size):
     Args:
         seeds: `uint32` tensor `(rows,)`, one seed per row (one row when the
             noise is shared by a whole batch).
-        step: scalar int tensor, the decoding position.
+        step: int, scalar int tensor, or int `(rows,)` (one position per
+            row), the decoding position.
         vocabulary_size: int or scalar int tensor.
 
     Returns:
@@ -73,7 +74,8 @@ def gumbel_noise(seeds, step, vocabulary_size):
 
     Args:
         seeds: `uint32` tensor `(rows,)`, see `uniform_noise`.
-        step: scalar int tensor, the decoding position.
+        step: int, scalar int tensor, or int `(rows,)` (one position per
+            row), the decoding position.
         vocabulary_size: int or scalar int tensor.
 
     Returns:

@@ -229,6 +229,102 @@ class Sampler:
             )
         return ops.cast(ops.reshape(seed, (-1,)), "uint32")
 
+    def row_keys(self, seed, prompt, mask):
+        """The `uint32` `(batch,)` noise keys of a call, one per row.
+
+        `row_seeds(seed)` keyed by each row's prompt
+        (`gumbel_noise.prompt_keys`): the keys `__call__` draws with, and
+        what a streaming client carries between `next_token` calls.
+
+        Args:
+            seed: see `row_seeds`.
+            prompt: int `(batch, max_length)` tokens.
+            mask: bool `(batch, max_length)`, `True` on prompt tokens
+                (the position-0 start token included).
+        """
+        return prompt_keys(self.row_seeds(seed), prompt, mask)
+
+    def next_token(
+        self,
+        logits,
+        index,
+        seeds=None,
+        tokens=None,
+        temperature=None,
+        top_k=None,
+        top_p=None,
+        return_log_probs=False,
+    ):
+        """Picks the tokens of one step: the choice the decode loop makes.
+
+        `__call__` runs this for every position it samples (prompt forcing
+        and end tokens are applied afterwards), so a client that steps a
+        model itself and calls it with the loop's `index` and `row_keys`
+        draws exactly the tokens `__call__` draws. The steps: n-gram
+        blocking against `tokens`, the temperature (in float32), for a
+        stochastic sampler the top-k/top-p filter and the Gumbel noise of
+        `(seeds, index, token id)`, then `get_next_token`.
+
+        Args:
+            logits: float `(batch, vocabulary)`, the scores of position
+                `index`.
+            index: int, scalar int tensor or int tensor `(batch,)` (rows at
+                different positions), the position being written.
+            seeds: `uint32` `(batch,)` from `row_keys` (or `(1,)`, shared
+                by every row). Needed only when `stochastic`. Defaults to
+                `None`.
+            tokens: int `(batch, max_length)`, the tokens written so far,
+                read by n-gram blocking; needed only when
+                `no_repeat_ngram_size > 0`. Defaults to `None`.
+            temperature: optional float or scalar tensor overriding the
+                sampler's.
+            top_k: optional int or scalar tensor overriding the sampler's.
+            top_p: optional float or scalar tensor overriding the
+                sampler's.
+            return_log_probs: Python bool; also return the step's
+                `log_softmax(logits / temperature)` after n-gram blocking
+                (what `return_scores` sums). Defaults to `False`.
+
+        Returns:
+            `(token, log_probs)`: int32 `(batch,)` and float32 `(batch,
+            vocabulary)` log-probabilities, or `None` without
+            `return_log_probs`.
+
+        Example:
+
+        >>> logits = keras.ops.log(keras.ops.convert_to_tensor(
+        ...     [[0.1, 0.6, 0.3]]))
+        >>> token, _ = GreedySampler().next_token(logits, 1)
+        >>> keras.ops.convert_to_numpy(token).tolist()
+        [1]
+        """
+        if self.no_repeat_ngram_size and tokens is None:
+            raise ValueError(
+                f"Received `tokens=None` with `no_repeat_ngram_size="
+                f"{self.no_repeat_ngram_size}`; pass the tokens written so "
+                "far `(batch, max_length)` so repeated n-grams can be blocked."
+            )
+        if self.stochastic and seeds is None:
+            raise ValueError(
+                f"Received `seeds=None` for the stochastic "
+                f"{type(self).__name__}; pass `row_keys(seed, prompt, mask)`."
+            )
+        temperature = self.resolve_temperature(temperature)
+        top_k = self.top_k if top_k is None else top_k
+        top_p = self.top_p if top_p is None else top_p
+        logits = self.prepare_logits(logits, tokens, index)
+        if self.stochastic or return_log_probs:
+            logits = logits / temperature
+        log_probs = ops.log_softmax(logits) if return_log_probs else None
+        noise = None
+        if self.stochastic:
+            if not (_is_number(top_k) and top_k <= 0
+                    and _is_number(top_p) and top_p >= 1):
+                logits = sampler_math.filter_logits(logits, top_k, top_p)
+            noise = gumbel_noise(seeds, index, ops.shape(logits)[-1])
+        token = ops.cast(self.get_next_token(logits, noise), "int32")
+        return token, log_probs
+
     @staticmethod
     def prepare_inputs(prompt, mask, index):
         prompt = ops.cast(ops.convert_to_tensor(prompt), "int32")
@@ -265,16 +361,9 @@ class Sampler:
         finished = ops.zeros(ops.shape(prompt)[:1], dtype="bool")  # (batch,)
         scores = ops.zeros(ops.shape(prompt)[:1], dtype="float32")
         temperature = self.resolve_temperature(temperature)
-        tempered = self.stochastic or return_scores
-        top_k = self.top_k if top_k is None else top_k
-        top_p = self.top_p if top_p is None else top_p
-        filtered = self.stochastic and not (
-            _is_number(top_k) and top_k <= 0
-            and _is_number(top_p) and top_p >= 1
-        )
         seeds = None
         if self.stochastic:
-            seeds = prompt_keys(self.row_seeds(seed), prompt, mask)
+            seeds = self.row_keys(seed, prompt, mask)
 
         def cond(prompt, cache, index, finished, scores):
             if end_token_id is None:  # `finished` stays False
@@ -285,17 +374,11 @@ class Sampler:
 
         def body(prompt, cache, index, finished, scores):
             logits, _, cache = next(prompt, cache, index)
-            logits = self.prepare_logits(logits, prompt, index)
-            if tempered:
-                logits = logits / temperature
-            log_probs = ops.log_softmax(logits) if return_scores else None
-            noise = None
-            if self.stochastic:
-                if filtered:
-                    logits = sampler_math.filter_logits(logits, top_k, top_p)
-                noise = gumbel_noise(seeds, index, ops.shape(logits)[-1])
-            next_token = ops.cast(
-                self.get_next_token(logits, noise), "int32")  # (batch,)
+            next_token, log_probs = self.next_token(
+                logits, index, seeds=seeds, tokens=prompt,
+                temperature=temperature, top_k=top_k, top_p=top_p,
+                return_log_probs=return_scores,
+            )  # (batch,)
             forced_token = forced[:, index]  # (batch,)
             in_prompt = forced_token >= 0
             next_token = ops.where(in_prompt, forced_token, next_token)

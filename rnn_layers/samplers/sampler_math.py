@@ -75,7 +75,8 @@ def block_repeated_ngrams(logits, tokens, index, ngram_size):
     Args:
         logits: `(batch, vocabulary)` scores for position `index`.
         tokens: int `(batch, max_length)`; positions `< index` are decoded.
-        index: scalar int tensor, the position about to be written.
+        index: scalar int tensor, the position about to be written, or
+            int `(batch,)` for rows at different positions.
         ngram_size: Python int `n >= 1`.
 
     Returns:
@@ -83,8 +84,11 @@ def block_repeated_ngrams(logits, tokens, index, ngram_size):
     """
     n = ngram_size
     vocabulary = logits.shape[-1]
-    index = ops.cast(index, "int32")
+    index = ops.cast(ops.convert_to_tensor(index), "int32")
     tokens = ops.cast(tokens, "int32")
+    per_row = len(index.shape) == 1
+    if per_row:
+        index = index[:, None]  # (batch, 1)
 
     def shift_left(x, k):  # shift_left(x, k)[:, j] == x[:, j + k]
         if k == 0:
@@ -94,10 +98,13 @@ def block_repeated_ngrams(logits, tokens, index, ngram_size):
     match = ops.ones(ops.shape(tokens), dtype="bool")  # (batch, max_length)
     for k in range(n - 1):
         position = ops.maximum(index - n + 1 + k, 0)
-        last_k = ops.take(tokens, position, axis=1)  # (batch,)
+        if per_row:
+            last_k = ops.take_along_axis(tokens, position, axis=1)[:, 0]
+        else:
+            last_k = ops.take(tokens, position, axis=1)  # (batch,)
         match = ops.logical_and(match, shift_left(tokens, k) == last_k[:, None])
     starts = ops.arange(ops.shape(tokens)[1], dtype="int32")  # (max_length,)
-    match = ops.logical_and(match, (starts <= index - n)[None, :])
+    match = ops.logical_and(match, starts[None, :] <= index - n)
     banned = shift_left(tokens, n - 1)  # (batch, max_length)
     banned_one_hot = ops.one_hot(banned, vocabulary, dtype="float32")
     hits = ops.max(

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from saved_models import check
+from saved_models import check, cpp_loader
 from saved_models.export import export_versioned
 
 pytestmark = pytest.mark.skipif(
@@ -37,8 +37,48 @@ def test_a_good_version_is_servable(tmp_path, capsys):
         "outputs": {"y": ["float32", [None, 3]]},
     }
     assert report.warmup_records == 1
+    expected = "not built (" if cpp_loader.missing_build_tools() else "ok ("
+    assert report.cpp_result.startswith(expected), report.cpp_result
     assert check.main([str(tmp_path)]) == 0
-    assert "1 of 1 versions servable." in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"  C++ loader: {report.cpp_result.split(' (')[0]}" in out
+    assert "1 of 1 versions servable." in out
+
+
+def test_without_a_compiler_the_cpp_load_is_skipped(tmp_path, monkeypatch):
+    monkeypatch.setenv("CXX", "no-such-compiler")
+    monkeypatch.setenv("RNN_SUITE_CACHE_DIR", str(tmp_path / "cache"))
+    path = export_versioned(
+        _archive(lambda model, x: model(x)), tmp_path / "toy",
+        warmup_requests=[{"x": np.ones((1, 2), "float32")}])
+    report = check.check_version(path)
+    assert report.problems == []
+    assert report.cpp_result == (
+        "not built (no C++ compiler: `no-such-compiler` is not on PATH)")
+    assert "  C++ loader: not built (no C++ compiler" in check.format_report(
+        report)
+
+
+@pytest.mark.skipif(bool(cpp_loader.missing_build_tools()),
+                    reason="the C++ loader cannot be built here")
+def test_a_cpp_answer_unlike_python_is_a_problem(tmp_path, monkeypatch):
+    path = export_versioned(
+        _archive(lambda model, x: model(x)), tmp_path / "toy",
+        warmup_requests=[{"x": np.ones((1, 2), "float32")}])
+    run_requests = cpp_loader.run_requests
+
+    def perturbed(*args, **kwargs):
+        result = run_requests(*args, **kwargs)
+        y = result["answers"][0]["outputs"]["y"]
+        y["values"] = [v + 1e-3 for v in y["values"]]
+        return result
+
+    monkeypatch.setattr(cpp_loader, "run_requests", perturbed)
+    report = check.check_version(path)
+    assert report.cpp_result == "failed"
+    assert report.problems == [
+        "C++ answer to warm-up record 1 (serving_default) differs from "
+        "Python: y: 3 of 3 values differ (largest difference 0.001)"]
 
 
 def test_python_callbacks_and_missing_files_are_reported(tmp_path):

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from saved_models import export, warmup
-from tests.saved_models.serving_protos import serving_classes
 
 requires_tf = pytest.mark.skipif(
     keras.backend.backend() != "tensorflow",
@@ -122,10 +121,12 @@ def test_warmup_file_parses_as_prediction_log(tmp_path):
 
     import tensorflow as tf
 
-    prediction_log_cls, _, _ = serving_classes()
+    prediction_log_pb2 = pytest.importorskip(
+        "tensorflow_serving.apis.prediction_log_pb2"
+    )
     records = list(tf.data.TFRecordDataset(str(warmup_file)).as_numpy_iterator())
     assert len(records) == 2
-    log = prediction_log_cls.FromString(records[0])
+    log = prediction_log_pb2.PredictionLog.FromString(records[0])
     request = log.predict_log.request
     assert request.model_spec.name == "toy"
     assert request.model_spec.signature_name == "serving_default"

@@ -3,6 +3,7 @@
 import base64
 import http.server
 import json
+import os
 import threading
 
 import pytest
@@ -46,19 +47,62 @@ def test_models_config_lists_only_servable_models(tmp_path):
 
 
 def test_models_config_parses_as_model_server_config(tmp_path):
-    pytest.importorskip("tensorflow")
+    config_pb2 = pytest.importorskip(
+        "tensorflow_serving.config.model_server_config_pb2"
+    )
     from google.protobuf import text_format
 
-    from tests.saved_models.serving_protos import serving_classes
-
     _fake_export(tmp_path, "addition", 1)
+    _fake_export(tmp_path, "chatbot", 2)
     path = serving.write_models_config(tmp_path)  # absolute paths by default
-    _, _, config_cls = serving_classes()
-    config = text_format.Parse(path.read_text(), config_cls())
-    (entry,) = config.model_config_list.config
-    assert entry.name == "addition"
-    assert entry.base_path == str((tmp_path / "addition").resolve())
-    assert entry.model_platform == "tensorflow"
+    config = text_format.Parse(
+        path.read_text(), config_pb2.ModelServerConfig()
+    )
+    assert config.WhichOneof("config") == "model_config_list"
+    first, second = config.model_config_list.config
+    assert first.name == "addition"
+    assert first.base_path == str((tmp_path / "addition").resolve())
+    assert first.model_platform == "tensorflow"
+    assert second.name == "chatbot"
+    # No version policy set: TF Serving serves the newest version.
+    assert not first.HasField("model_version_policy")
+
+
+def test_batching_parameters_parse_as_tf_serving_text_format(tmp_path):
+    from google.protobuf import text_format
+
+    from tests.saved_models.serving_protos import batching_parameters_class
+
+    path = serving.write_batching_parameters(tmp_path)
+    assert path == tmp_path / serving.BATCHING_PARAMETERS
+    assert not list(tmp_path.glob(".*.tmp"))
+    parsed = text_format.Parse(path.read_text(), batching_parameters_class()())
+    default = serving.BatchingConfig()
+    assert parsed.max_batch_size.value == default.max_batch_size == 32
+    assert parsed.batch_timeout_micros.value == 1000
+    assert parsed.max_enqueued_batches.value == 16
+    assert parsed.num_batch_threads.value == os.cpu_count()
+    assert parsed.HasField("num_batch_threads")
+    assert parsed.pad_variable_length_inputs is False
+
+    custom = serving.BatchingConfig(
+        max_batch_size=8, batch_timeout_micros=0, num_batch_threads=2,
+        pad_variable_length_inputs=True,
+    )
+    parsed = text_format.Parse(custom.text(), batching_parameters_class()())
+    assert (parsed.max_batch_size.value, parsed.num_batch_threads.value) == (
+        8, 2)
+    # A zero timeout is written, not left out (a set wrapper holding 0).
+    assert parsed.HasField("batch_timeout_micros")
+    assert parsed.pad_variable_length_inputs is True
+
+
+def test_batching_config_rejects_bad_values():
+    for field, bad in [("max_batch_size", 0), ("num_batch_threads", 1.5),
+                       ("max_enqueued_batches", True),
+                       ("batch_timeout_micros", -1)]:
+        with pytest.raises(ValueError, match=f"`{field}="):
+            serving.BatchingConfig(**{field: bad})
 
 
 def test_models_config_without_models_raises(tmp_path):
@@ -129,6 +173,8 @@ def test_main_writes_config(tmp_path, capsys):
     _fake_export(tmp_path, "addition", 1)
     serving.main(["--base_dir", str(tmp_path), "--base_path_prefix", "/m"])
     assert '"/m/addition"' in (tmp_path / "models.config").read_text()
+    assert "max_batch_size { value: 32 }" in (
+        tmp_path / serving.BATCHING_PARAMETERS).read_text()
     assert "v1/models/addition:predict" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         serving.main(["--help"])

@@ -4,16 +4,24 @@ import numpy as np
 import pytest
 
 from saved_models import warmup
-from tests.saved_models.serving_protos import serving_classes
 
 
 def test_warmup_record_bytes_and_limits(tmp_path):
-    pytest.importorskip("tensorflow")
+    prediction_log_pb2 = pytest.importorskip(
+        "tensorflow_serving.apis.prediction_log_pb2"
+    )
     record = warmup.predict_log_record("m", {"s": [b"\xff", "ok"]}, "sig")
-    prediction_log_cls, _, _ = serving_classes()
-    request = prediction_log_cls.FromString(record).predict_log.request
+    log = prediction_log_pb2.PredictionLog.FromString(record)
+    assert log.WhichOneof("log_type") == "predict_log"
+    request = log.predict_log.request
+    assert request.model_spec.name == "m"
     assert request.model_spec.signature_name == "sig"
+    assert not request.model_spec.HasField("version")
+    assert list(request.inputs) == ["s"]
     assert list(request.inputs["s"].string_val) == [b"\xff", b"ok"]
+    # Deterministic: equal requests give equal bytes.
+    assert warmup.predict_log_record("m", {"s": [b"\xff", "ok"]}, "sig") == (
+        record)
     with pytest.raises(ValueError, match="inputs"):
         warmup.predict_log_record("m", {})
     with pytest.raises(ValueError, match="warm-up requests"):
@@ -30,8 +38,18 @@ def test_write_and_read_round_trip(tmp_path):
     assert str(second["__signature_name__"]) == "serving_default"
 
 
-def test_malformed_record_is_reported():
-    with pytest.raises(ValueError, match="Malformed"):
-        warmup._parse_fields(b"\x08\x01")  # a varint field, not ours
-    with pytest.raises(ValueError, match="truncated"):
-        warmup._parse_fields(b"\x0a\xff")
+def test_malformed_record_is_reported(tmp_path):
+    tf = pytest.importorskip("tensorflow")
+    prediction_log_pb2 = pytest.importorskip(
+        "tensorflow_serving.apis.prediction_log_pb2"
+    )
+    for index, record in enumerate((
+        b"\x0a\xff",  # truncated
+        prediction_log_pb2.PredictionLog(  # not a predict log
+            classify_log={}).SerializeToString(),
+    )):
+        path = tmp_path / f"records_{index}"
+        with tf.io.TFRecordWriter(str(path)) as writer:
+            writer.write(record)
+        with pytest.raises(ValueError, match="Malformed warm-up record 0"):
+            warmup.read_warmup_inputs(path)

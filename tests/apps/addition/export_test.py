@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from apps.addition import export, generate
-from apps.addition.model import ModelConfig, build_model
 from saved_models.export import list_versions
 from saved_models.warmup import WARMUP_FILE, read_warmup_inputs
 
@@ -56,18 +55,9 @@ print(json.dumps({
 """
 
 
-@pytest.fixture(scope="module")
-def exported(tmp_path_factory):
-    """A random tiny adder and its export (module-wide: exports are slow)."""
-    keras.utils.set_random_seed(0)
-    model = build_model(ModelConfig(embedding_dim=2, units=4))
-    model_dir = tmp_path_factory.mktemp("saved") / "addition"
-    return model, export.export_model(model, model_dir, max_digits=20)
-
-
 @requires_tf
-def test_reload_in_fresh_tensorflow_process_matches_reference(exported, tmp_path):
-    model, path = exported
+def test_reload_in_fresh_tensorflow_process_matches_reference(tiny_addition_export, tmp_path):
+    model, path = tiny_addition_export
     digits = np.random.default_rng(0).integers(0, 10, (3, 5, 2)).astype("int32")
     reference_probs = keras.ops.convert_to_numpy(
         keras.ops.softmax(model(digits))
@@ -93,10 +83,10 @@ def test_reload_in_fresh_tensorflow_process_matches_reference(exported, tmp_path
 
 
 @requires_tf
-def test_bad_requests_get_errors_and_good_ones_still_answer(exported):
+def test_bad_requests_get_errors_and_good_ones_still_answer(tiny_addition_export):
     import tensorflow as tf
 
-    model, path = exported
+    model, path = tiny_addition_export
     serve = tf.saved_model.load(str(path)).signatures["serving_default"]
     problems = GOOD + list(BAD)
     out = serve(problems=tf.constant(problems))
@@ -141,8 +131,8 @@ def test_serving_strings_match_model_digits():
 
 
 @requires_tf
-def test_versions_and_warmup_requests(exported):
-    model, path = exported
+def test_versions_and_warmup_requests(tiny_addition_export):
+    model, path = tiny_addition_export
     assert path.name == "1" and list_versions(path.parent) == [1]
     (record,) = read_warmup_inputs(path / WARMUP_FILE)
     assert str(record["__model_name__"]) == "addition"
@@ -171,11 +161,11 @@ def test_export_off_tensorflow_stops_with_message(monkeypatch, tmp_path,
     (-1, "digits must be 0..9; received a negative one"),
     (10, "digits must be 0..9; received one above 9"),
 ])
-def test_digits_signature_refuses_out_of_range_digits(exported, value,
+def test_digits_signature_refuses_out_of_range_digits(tiny_addition_export, value,
                                                       message):
     import tensorflow as tf
 
-    _, path = exported
+    _, path = tiny_addition_export
     digits = tf.saved_model.load(str(path)).signatures["digits"]
     good = np.zeros((1, 3, 2), "int32")
     assert digits(digits=tf.constant(good))["probabilities"].shape == (
@@ -187,10 +177,10 @@ def test_digits_signature_refuses_out_of_range_digits(exported, value,
 
 
 @requires_tf
-def test_requests_over_the_item_bound_fail_with_a_message(exported):
+def test_requests_over_the_item_bound_fail_with_a_message(tiny_addition_export):
     import tensorflow as tf
 
-    _, path = exported
+    _, path = tiny_addition_export
     serve = tf.saved_model.load(str(path)).signatures["serving_default"]
     too_many = tf.constant(["1+1"] * (export.MAX_PROBLEMS + 1))
     with pytest.raises(tf.errors.InvalidArgumentError,

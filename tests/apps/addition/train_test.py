@@ -9,6 +9,7 @@ from apps.addition import train
 from apps.addition.model import ModelConfig, build_model
 from apps.addition.config import APP, TrainConfig
 from apps.framework import restore
+from apps.framework import run_train
 from apps.framework.run_directory import save_run_config
 from tests.apps.addition.conftest import TINY_MODEL
 from tests.apps.addition.conftest import tiny_train_config as _tiny_train
@@ -90,13 +91,13 @@ def test_demo_has_help(capsys):
     assert "--seed" in capsys.readouterr().out
 
 
-def test_main_parses_flags_into_configs(tmp_path, monkeypatch):
+def test_main_parses_flags_into_configs(tmp_path):
     received = []
-    monkeypatch.setattr(train, "train", lambda *configs: received.append(configs))
-    train.main(
+    run_train(
+        APP, lambda *configs: received.append(configs), train.build_parser(),
         ["--run_dir", str(tmp_path), "--epochs", "1", "--steps_per_epoch", "1",
          "--batch_size", "4", "--validation_examples", "0", "--units", "3",
-         "--embedding_dim", "2", "--export_dir", ""]
+         "--embedding_dim", "2", "--export_dir", ""],
     )
     ((model_config, train_config),) = received
     assert model_config == ModelConfig(embedding_dim=2, units=3)

@@ -31,7 +31,7 @@ def _generate(served, prompts, max_new_tokens=12, **overrides):
     import tensorflow as tf
 
     args = dict(temperature=tf.constant(1.0), top_k=tf.constant(1),
-                top_p=tf.constant(1.0), seed=tf.constant(0, tf.int64))
+                top_p=tf.constant(1.0), seed=tf.constant(0))
     args.update({k: tf.constant(v, args[k].dtype)
                  for k, v in overrides.items()})
     out = served.signatures["generate"](
@@ -147,10 +147,16 @@ def test_oversized_batches_are_refused(exported):
 
 
 def test_warmup_requests_are_written(exported):
-    path, _ = exported
-    (record,) = read_warmup_inputs(path / WARMUP_FILE)
-    assert str(record["__model_name__"]) == "language_model"
-    assert len(record["prompts"]) == len(export.WARMUP_PROMPTS)
+    path, served = exported
+    records = read_warmup_inputs(path / WARMUP_FILE)
+    assert [str(r["__signature_name__"]) for r in records] == [
+        "serving_default", "generate", "score", "start", "step"]
+    assert {str(r["__model_name__"]) for r in records} == {"language_model"}
+    assert len(records[0]["prompts"]) == len(export.WARMUP_PROMPTS)
+    assert records[1]["seed"].dtype == np.int32  # as in every app
+    for record in records:  # every record is a valid request
+        inputs = {k: v for k, v in record.items() if not k.startswith("__")}
+        served.signatures[str(record["__signature_name__"])](**inputs)
 
 
 def test_export_off_tensorflow_stops_with_one_line(monkeypatch, tmp_path,

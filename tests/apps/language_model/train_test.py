@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from apps.framework import restore
+from apps.framework import run_train
 from apps.language_model import data, train
 from apps.language_model.config import APP
 from apps.language_model.generate import complete
@@ -73,13 +74,14 @@ def test_train_config_validation(overrides, match):
         tiny_train_config("unused", **overrides)
 
 
-def test_main_parses_flags_into_configs(tmp_path, monkeypatch):
+def test_main_parses_flags_into_configs(tmp_path):
     received = []
-    monkeypatch.setattr(train, "train", lambda *configs: received.append(configs))
-    train.main(["--run_dir", str(tmp_path), "--units", "3", "--cell", "gru",
-                "--tie_embeddings", "true", "--stateful", "true",
-                "--validation_examples", "7", "--dataset", "ptb",
-                "--export_dir", ""])
+    run_train(
+        APP, lambda *configs: received.append(configs), train.build_parser(),
+        ["--run_dir", str(tmp_path), "--units", "3", "--cell", "gru",
+         "--tie_embeddings", "true", "--stateful", "true",
+         "--validation_examples", "7", "--dataset", "ptb", "--export_dir", ""],
+    )
     ((model_config, config),) = received
     assert model_config == ModelConfig(units=3, cell="gru",
                                        tie_embeddings=True)
