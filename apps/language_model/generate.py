@@ -139,10 +139,11 @@ def stream(model: keras.Model, tokenizer, prompt: str, max_new_tokens: int,
     Yields:
         str, the text of each new token.
     """
-    sampler = None
     if temperature > 0:  # validates the arguments as `complete` would
         sampler = samplers.get("random", temperature=temperature,
                                top_k=top_k, top_p=top_p, seed=seed)
+    else:
+        sampler = samplers.get("greedy")
     next = ban_tokens(recurrent_next(make_step_fn(model)),
                       tokenizer.unsampled_ids)
     prompt_ids = tokenizer.encode(prompt)
@@ -150,18 +151,16 @@ def stream(model: keras.Model, tokenizer, prompt: str, max_new_tokens: int,
     buffer[0, 0] = tokenizer.start_id
     buffer[0, 1 : 1 + len(prompt_ids)] = prompt_ids
     states = initial_states(model, 1)
-    if sampler is not None:  # keyed by the prompt, as the sampler does
+    seeds = None
+    if sampler.stochastic:  # keyed by the prompt, as the decode loop does
         in_prompt = np.arange(buffer.shape[1])[None] <= len(prompt_ids)
-        seeds = samplers.prompt_keys(sampler.row_seeds(), buffer, in_prompt)
+        seeds = sampler.row_keys(None, buffer, in_prompt)
     for index in range(1, buffer.shape[1]):
         logits, _, states = next(buffer, states, index)  # (1, vocabulary)
         if index <= len(prompt_ids):
             continue  # reading the prompt
-        if sampler is not None:
-            logits = samplers.filter_logits(logits / temperature, top_k, top_p)
-            logits = logits + samplers.gumbel_noise(
-                seeds, index, logits.shape[-1])
-        token = int(keras.ops.convert_to_numpy(keras.ops.argmax(logits, -1))[0])
+        token, _ = sampler.next_token(logits, index, seeds)  # the loop's pick
+        token = int(keras.ops.convert_to_numpy(token)[0])
         buffer[0, index] = token
         text = tokenizer.decode([token])
         yield text + " " if tokenizer.level == "word" and text != "\n" else text
