@@ -43,9 +43,11 @@ test-jax: $(STAMP)
 	KERAS_BACKEND=jax $(PYTEST) tests/rnn_layers
 
 # Every app exported from a tiny training, then checked as TF Serving loads
-# it (files, ops, signatures, warm-up replay in a fresh TensorFlow process).
+# it (files, ops, signatures, warm-up replay in a fresh TensorFlow process,
+# the C++ loader, a soak with hostile requests), then its latency table.
 serve-check: $(STAMP)
 	KERAS_BACKEND=tensorflow $(PY) -m apps.framework.serve_check --saved_models runs/serve_check
+	KERAS_BACKEND=tensorflow $(PY) -m benchmarks.serving_latency --saved_models runs/serve_check --calls 20 --repeats 1 --output runs/serve_check/serving_latency.csv
 
 # Speed and quality measurements; tables print and CSVs land in
 # benchmarks/results/.

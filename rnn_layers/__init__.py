@@ -53,6 +53,8 @@ from rnn_layers.heads import MixtureDensityLoss
 from rnn_layers.heads import ctc_decode
 from rnn_layers.heads import ctc_loss
 from rnn_layers.heads import masked_sequence_loss
+from rnn_layers.heads import replica_count
+from rnn_layers.heads import sum_over_replicas
 from rnn_layers.samplers import BeamSampler
 from rnn_layers.samplers import GreedySampler
 from rnn_layers.samplers import RandomSampler
@@ -99,6 +101,8 @@ __all__ = [
     "LSTMCell",
     "LuongAttention",
     "masked_sequence_loss",
+    "replica_count",
+    "sum_over_replicas",
     "MixtureDensity",
     "MixtureDensityLoss",
     "NARX",

@@ -11,6 +11,11 @@ Signatures (all run on CPU without Keras or this repository):
   A digit outside 0..9, or more than `MAX_REQUEST_BYTES` columns, fails the
   request with INVALID_ARGUMENT and a message saying so.
 
+`reference_requests(restored)` gives both signatures' answers from the
+Python path (`apps.addition.generate.add`, any backend), which a
+TensorFlow export of the same run must equal (`tests/apps/
+jax_parity_test.py`).
+
 A request holds at most `MAX_PROBLEMS` problems (a larger one fails with
 INVALID_ARGUMENT "at most ... problems per request; split the batch").
 Malformed requests never fail the batch: each bad element gets `sum = ""`
@@ -39,8 +44,11 @@ import dataclasses
 import pathlib
 
 import keras
+import numpy as np
 
+from apps.addition import data
 from apps.addition.config import APP
+from apps.addition.generate import add
 from apps.framework import BaseExportConfig
 from apps.framework import Restored
 from apps.framework import export_command
@@ -53,6 +61,7 @@ MAX_REQUEST_BYTES = 256
 # Problems per request; a larger request fails with INVALID_ARGUMENT.
 MAX_PROBLEMS = 4096
 WARMUP_PROBLEMS = ("123+456", "999+1", "0+0", "12345+67890", "", "1+x")
+REFERENCE_PROBLEMS = ("12+3", "999+1", "0+0", "123+456", "5+678")
 
 
 def make_serving_fn(model: keras.Model, max_digits: int):
@@ -260,6 +269,37 @@ def export_model(
         version=version,
         warmup_requests=[{"problems": list(WARMUP_PROBLEMS)}],
     )
+
+
+def reference_requests(restored: Restored) -> list[dict]:
+    """Both signatures' answers to fixed problems, from the Python path.
+
+    `serving_default` gets `REFERENCE_PROBLEMS` answered by `add` (the
+    greedy digits, as strings); `digits` gets their digit columns and the
+    softmax of the model. Works on any backend.
+
+    Args:
+        restored: the run from `apps.framework.restore`.
+
+    Returns:
+        list of `{"signature", "inputs", "outputs"}` dicts (see
+        `apps.framework.App.reference_function`).
+    """
+    model = restored.model
+    pairs = [data.parse_problem(problem) for problem in REFERENCE_PROBLEMS]
+    a, b = (np.array(operands, np.int64) for operands in zip(*pairs))
+    digits, _ = data.encode(a, b, data.num_steps_for(3))  # (5, 4, 2)
+    logits = model(digits, training=False)  # (5, 4, 10)
+    return [
+        {"signature": "serving_default",
+         "inputs": {"problems": list(REFERENCE_PROBLEMS)},
+         "outputs": {"sum": add(model, list(REFERENCE_PROBLEMS)),
+                     "error": [""] * len(REFERENCE_PROBLEMS)}},
+        {"signature": "digits",
+         "inputs": {"digits": digits},
+         "outputs": {"probabilities": keras.ops.convert_to_numpy(
+             keras.ops.softmax(logits))}},
+    ]
 
 
 @dataclasses.dataclass(frozen=True)

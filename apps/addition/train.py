@@ -23,6 +23,7 @@ from apps.addition import data
 from apps.addition.config import APP, TrainConfig
 from apps.addition.model import ModelConfig, build_model, compile_model
 from apps.framework import EpochBatches
+from apps.framework import distributed
 from apps.framework import export_after_training
 from apps.framework import fit
 from apps.framework import make_optimizer
@@ -69,20 +70,21 @@ def train(
         The trained `keras.Model`.
     """
     start_run(APP, model_config, train_config)
-    model = build_model(model_config)
-    compile_model(model, make_optimizer(train_config))
-    initial_epoch = resume(model, train_config.run_dir)
-    validation = None
-    if train_config.validation_examples:
-        validation = validation_problems(train_config)
-    training = EpochBatches(
-        lambda epoch: epoch_problems(train_config, epoch),
-        initial_epoch,
-        train_config.batch_size,
-        train_config.steps_per_epoch,
-    )
-    fit(model, train_config, training, validation, initial_epoch,
-        verbose=verbose)
+    with distributed(train_config):
+        model = build_model(model_config)
+        compile_model(model, make_optimizer(train_config))
+        initial_epoch = resume(model, train_config.run_dir)
+        validation = None
+        if train_config.validation_examples:
+            validation = validation_problems(train_config)
+        training = EpochBatches(
+            lambda epoch: epoch_problems(train_config, epoch),
+            initial_epoch,
+            train_config.batch_size,
+            train_config.steps_per_epoch,
+        )
+        fit(model, train_config, training, validation, initial_epoch,
+            verbose=verbose)
     export_after_training(APP, train_config)
     return model
 

@@ -40,6 +40,11 @@ others are captioned:
   (truncated: ...)"` when it lacks its end marker (PNG `IEND`, JPEG EOI),
   else `"... (corrupt data)"`.
 
+`reference_requests(restored)` gives the answers of the Python path
+(`apps.captioning.decoding.caption_images`, any backend) to both
+signatures, which a TensorFlow export of the same run must equal
+(`tests/apps/jax_parity_test.py`).
+
 Example:
 
 ```
@@ -52,9 +57,12 @@ import math
 import pathlib
 
 import keras
+import numpy as np
 
+from apps.captioning import data
 from apps.captioning import decoding
 from apps.captioning.config import APP
+from apps.captioning.config import CONTRACT_PNG
 from apps.captioning.image_bytes import make_image_fn
 from apps.captioning.model import attention_model
 from apps.framework import BaseExportConfig
@@ -202,6 +210,52 @@ def export_restored(
         archive, model_dir, version,
         warmup_requests=[{"images": [warmup_png]}],
     )
+
+
+def reference_requests(restored: Restored,
+                       num_beams: int = DEFAULT_NUM_BEAMS) -> list[dict]:
+    """Answers of `decoding.caption_images` to `serving_default` and
+    `attend`, on any backend.
+
+    The images are `CONTRACT_PNG` (grey) and a drawn-shapes picture as PNG.
+    The Python path sees the very pixels the graph decodes: they come from
+    the serving graph's own `make_image_fn`, run eagerly.
+
+    Args:
+        restored: the run from `apps.framework.restore`.
+        num_beams: int, the beam width the run is exported with.
+            Defaults to `DEFAULT_NUM_BEAMS`.
+
+    Returns:
+        list of `{"signature", "inputs", "outputs"}` dicts (see
+        `apps.framework.App.reference_function`).
+    """
+    import tensorflow as tf
+
+    size = restored.model_config.image_size
+    max_words = restored.train_config.max_words
+    tokenizer = restored.assets["tokenizer"]
+    drawn, _ = data.shapes_batch(0, (0,), 1, size)  # (1, size, size, 3)
+    images = [CONTRACT_PNG, tf.io.encode_png(
+        np.round(drawn[0] * 255).astype("uint8")).numpy()]
+    pixels, _ = make_image_fn(size, MAX_IMAGES, MAX_IMAGE_BYTES,
+                              MAX_IMAGE_PIXELS, MAX_REQUEST_PIXELS)(
+        tf.constant(images))
+    captions, tokens, _, alignments = decoding.caption_images(
+        restored.model, tokenizer, pixels.numpy(), max_words, num_beams)
+    words = [decoding.generated_words(row, tokenizer) for row in tokens]
+    grid = math.isqrt(alignments.shape[-1])
+    return [
+        {"signature": "serving_default", "inputs": {"images": images},
+         "outputs": {"caption": captions, "error": [""] * len(images)}},
+        {"signature": "attend", "inputs": {"images": images},
+         "outputs": {
+             "tokens": [row + [""] * (max_words + 1 - len(row))
+                        for row in words],
+             "attention": alignments.reshape(
+                 (len(images), max_words + 1, grid, grid)),
+             "error": [""] * len(images)}},
+    ]
 
 
 @dataclasses.dataclass(frozen=True)

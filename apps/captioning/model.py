@@ -26,6 +26,7 @@ from rnn_layers import (
     BahdanauAttention,
     LSTMCell,
     masked_sequence_loss,
+    replica_count,
 )
 
 PAD_ID = 0  # datasets.vocabulary: <pad> = 0
@@ -173,8 +174,12 @@ def build_encoder(config: ModelConfig) -> keras.Model:
                     filters, 3, padding="same", use_bias=False,
                     name=f"conv_{block}_{conv}",
                 )(x)
+                # Built under a tf.distribute strategy of several replicas
+                # (--distribute), statistics of the global batch, as on one
+                # device (JAX's DataParallel computes them so by itself).
                 x = keras.layers.BatchNormalization(
-                    momentum=0.9, name=f"bn_{block}_{conv}")(x)
+                    momentum=0.9, name=f"bn_{block}_{conv}",
+                    synchronized=replica_count() > 1)(x)
                 x = keras.layers.Activation("relu")(x)
             x = keras.layers.MaxPooling2D(name=f"pool_{block}")(x)
     grid = keras.layers.Conv2D(

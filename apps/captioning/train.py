@@ -24,6 +24,7 @@ import keras
 from apps.captioning import data
 from apps.captioning.config import APP, TrainConfig
 from apps.captioning.model import ModelConfig, build_model, compile_model
+from apps.framework import distributed
 from apps.framework import export_after_training
 from apps.framework import fit
 from apps.framework import make_optimizer
@@ -80,7 +81,6 @@ def train(
     run_dir = start_run(APP, model_config, train_config)
     tokenizer = run_tokenizer(run_dir, train_config)
     size, max_words = model_config.image_size, train_config.max_words
-    model = build_model(model_config, tokenizer.vocabulary_size)
     shapes = train_config.dataset == "shapes"
     if shapes:
         total_steps = train_config.total_steps
@@ -92,14 +92,16 @@ def train(
         )
         # An epoch is one pass over the training images.
         total_steps = train_config.epochs * int(training.cardinality())
-    compile_model(model, make_optimizer(train_config, total_steps))
-    initial_epoch = resume(model, run_dir)
-    if shapes:
-        training, validation = shapes_data(
-            train_config, size, tokenizer, initial_epoch
-        )
-    fit(model, train_config, training, validation, initial_epoch,
-        verbose=verbose)
+    with distributed(train_config):
+        model = build_model(model_config, tokenizer.vocabulary_size)
+        compile_model(model, make_optimizer(train_config, total_steps))
+        initial_epoch = resume(model, run_dir)
+        if shapes:
+            training, validation = shapes_data(
+                train_config, size, tokenizer, initial_epoch
+            )
+        fit(model, train_config, training, validation, initial_epoch,
+            verbose=verbose)
     export_after_training(APP, train_config)
     return model
 

@@ -43,7 +43,10 @@ Signatures (they run with only `tensorflow` and `tensorflow_text`):
   `num_beams=1` for `top_p = 0`, the same seed for sampling.
 
 Every signature has a warm-up record in
-`assets.extra/tf_serving_warmup_requests`.
+`assets.extra/tf_serving_warmup_requests`. `reference_requests(restored)`
+gives the answers of the Python path (`apps.chatbot.decoding.Responder`,
+any backend) to `serving_default` and `generate`, which a TensorFlow export
+of the same run must equal (`tests/apps/jax_parity_test.py`).
 
 Tokenization, the turn separator and detokenization are inside the graph
 (`apps/chatbot/data.py` describes the steps, `datasets.tokenizers` the
@@ -80,10 +83,12 @@ import dataclasses
 import pathlib
 
 import keras
+import numpy as np
 
 from apps.chatbot import data
 from apps.chatbot.config import APP
 from apps.chatbot.decoding import DecodingConfig
+from apps.chatbot.decoding import Responder
 from apps.chatbot.decoding import decode
 from apps.chatbot.decoding import make_decoder
 from apps.chatbot.decoding import make_sampler
@@ -104,6 +109,9 @@ DEFAULT_MAX_BEAMS = 4  # widest beam of the `generate` signature
 EMPTY_ERROR = ("empty message; send some text, the turns of the "
                "conversation separated by line breaks")
 WARMUP_MESSAGES = ("Hello", "Hi\nHow are you?", "", "你好 hello")
+REFERENCE_MESSAGES = ("Hello\nHow are you?", "hi there", "what is your name?")
+REFERENCE_TOP_P = 0.9  # nucleus of the sampled reference request
+REFERENCE_SEED = 5
 
 
 def make_context_fn(tokenizer, graph_tokenizer, max_tokens: int,
@@ -479,6 +487,51 @@ def export_restored(
                                decoding)
     return export_versioned(archive, model_dir, version,
                             warmup_requests=requests)
+
+
+def reference_requests(restored: Restored) -> list[dict]:
+    """Answers of `Responder` to `serving_default` and `generate`.
+
+    `serving_default` with the default `DecodingConfig` (a beam of 4), and
+    `generate` greedy (`num_beams=1, top_p=0`, with the reply's score) and
+    sampled (`top_p=REFERENCE_TOP_P`, seed `REFERENCE_SEED`: the
+    sampler's noise is the same on every backend). Runs on any backend.
+
+    Args:
+        restored: the run from `apps.framework.restore` (exported with the
+            default decoding).
+
+    Returns:
+        list of `{"signature", "inputs", "outputs"}` dicts (see
+        `apps.framework.App.reference_function`).
+    """
+    messages = list(REFERENCE_MESSAGES)
+    tokenizer = restored.assets["tokenizer"]
+
+    def responder(seed=0, **decoding):
+        return Responder(restored.model, tokenizer, restored.train_config,
+                         DecodingConfig(**decoding), seed)
+
+    def generated(responder, top_p: float, seed: int):
+        ids, scores = responder.reply_ids(messages, return_scores=True)
+        return {
+            "signature": "generate",
+            "inputs": {"message": messages, "num_beams": np.int32(1),
+                       "top_p": np.float32(top_p),
+                       "temperature": np.float32(1.0), "seed": np.int32(seed)},
+            "outputs": {"reply": [tokenizer.decode(row[1:]) for row in ids],
+                        "score": scores},
+        }
+
+    return [
+        {"signature": "serving_default", "inputs": {"message": messages},
+         "outputs": {"reply": responder().reply(messages),
+                     "error": [""] * len(messages)}},
+        generated(responder(num_beams=1), top_p=0.0, seed=0),
+        generated(responder(REFERENCE_SEED, sampling="top_p",
+                            top_p=REFERENCE_TOP_P),
+                  top_p=REFERENCE_TOP_P, seed=REFERENCE_SEED),
+    ]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -30,6 +30,7 @@ from rnn_layers import (
     BahdanauAttention,
     LSTMCell,
     LuongAttention,
+    sum_over_replicas,
 )
 
 PAD_ID = 0  # datasets.tokenizers: <pad> = 0
@@ -209,7 +210,8 @@ def reply_loss(label_smoothing: float = 0.0):
             uniform = -ops.mean(log_probs, axis=-1)  # (batch, Tr)
             nll = (1 - label_smoothing) * nll + label_smoothing * uniform
         valid = ops.cast(ops.not_equal(targets, PAD_ID), "float32")
-        return ops.sum(nll * valid) / ops.maximum(ops.sum(valid), 1.0)
+        tokens = sum_over_replicas(ops.sum(valid))  # of the global batch
+        return ops.sum(nll * valid) / ops.maximum(tokens, 1.0)
 
     return loss
 

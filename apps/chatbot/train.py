@@ -28,6 +28,7 @@ from apps.chatbot import data
 from apps.chatbot.config import APP, TrainConfig
 from apps.chatbot.model import ModelConfig, build_model, compile_model
 from apps.framework import EpochBatches
+from apps.framework import distributed
 from apps.framework import export_after_training
 from apps.framework import fit
 from apps.framework import make_optimizer
@@ -104,10 +105,6 @@ def train(
     rows = len(targets)
     print(f"{rows} training pairs; vocabulary of {tokenizer.vocabulary_size}"
           f" {tokenizer.level} tokens.")
-    model = build_model(model_config, tokenizer.vocabulary_size)
-    compile_model(model, make_optimizer(train_config),
-                  train_config.label_smoothing)
-    initial_epoch = resume(model, run_dir)
     validation = None
     if train_config.validation_examples:
         held_out = corpus_pairs(train_config, "validation")[
@@ -122,11 +119,16 @@ def train(
         return ({name: array[order] for name, array in inputs.items()},
                 targets[order])
 
-    training = EpochBatches(make_epoch, initial_epoch,
-                            train_config.batch_size,
-                            train_config.steps_per_epoch)
-    fit(model, train_config, training, validation, initial_epoch,
-        verbose=verbose)
+    with distributed(train_config):
+        model = build_model(model_config, tokenizer.vocabulary_size)
+        compile_model(model, make_optimizer(train_config),
+                      train_config.label_smoothing)
+        initial_epoch = resume(model, run_dir)
+        training = EpochBatches(make_epoch, initial_epoch,
+                                train_config.batch_size,
+                                train_config.steps_per_epoch)
+        fit(model, train_config, training, validation, initial_epoch,
+            verbose=verbose)
     export_after_training(APP, train_config)
     return model
 

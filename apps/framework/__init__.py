@@ -13,6 +13,8 @@
 - `commands`: the `train` and `export` commands (`train_command`,
   `export_command`, and the `train_parser`, `run_train`, `run_export`
   they are built from);
+- `distribution`: `distributed(train_config)`, the `--distribute`
+  strategies (mirrored, multi-worker, JAX `DataParallel`), `is_chief`;
 - `epoch_batches`: `EpochBatches`, reproducible per-epoch data;
 - `schedules`: the learning-rate schedules.
 """
@@ -34,6 +36,8 @@ from apps.framework.commands import train_parser
 from apps.framework.configs import BaseExportConfig
 from apps.framework.configs import BaseRunConfig
 from apps.framework.configs import BaseTrainConfig
+from apps.framework.distribution import distributed
+from apps.framework.distribution import is_chief
 from apps.framework.epoch_batches import EpochBatches
 from apps.framework.flags import config_parser
 from apps.framework.training import export_after_training
@@ -52,11 +56,13 @@ __all__ = [
     "Restored",
     "cli_errors",
     "config_parser",
+    "distributed",
     "entry_point",
     "export_command",
     "export_after_training",
     "export_run",
     "fit",
+    "is_chief",
     "make_optimizer",
     "parse_configs",
     "restore",

@@ -59,6 +59,14 @@ class App:
         export_function: str, `"module:function"` of the app's
             `export_restored(restored, model_dir, version, **options) ->
             pathlib.Path`. Defaults to `"apps.<name>.export:export_restored"`.
+        reference_function: str, `"module:function"` of the app's
+            `reference_requests(restored) -> list of dict`: requests of the
+            exported signatures, each `{"signature": name, "inputs":
+            {...}, "outputs": {...}}` with the outputs the app's own Python
+            path (`keras.ops`, any backend) gives for those inputs; the
+            backend parity test (`tests/apps/jax_parity_test.py`) checks
+            that a TensorFlow export of a JAX-trained run answers the same.
+            Defaults to `"apps.<name>.export:reference_requests"`.
         contract_train_flags: tuple of str, `train` flags of a run of a few
             seconds for the contract test (besides `--run_dir` and
             `--export_dir`). Defaults to `()`.
@@ -79,6 +87,7 @@ class App:
     build_model: Callable[[Any, dict], keras.Model]
     load_assets: Callable[[pathlib.Path, Any, Any], dict] = no_assets
     export_function: str = ""
+    reference_function: str = ""
     contract_train_flags: tuple[str, ...] = ()
     contract_request: Mapping[str, Any] = dataclasses.field(
         default_factory=dict
@@ -94,9 +103,19 @@ class App:
 
     def export_callable(self) -> Callable:
         """The app's `export_restored`, imported only when exporting."""
-        target = self.export_function or f"apps.{self.name}.export:export_restored"
-        module, _, function = target.partition(":")
-        return getattr(importlib.import_module(module), function)
+        return _imported(
+            self.export_function or f"apps.{self.name}.export:export_restored")
+
+    def reference_callable(self) -> Callable:
+        """The app's `reference_requests`, imported only when called."""
+        return _imported(self.reference_function
+                         or f"apps.{self.name}.export:reference_requests")
+
+
+def _imported(target: str) -> Callable:
+    """The function a `"module:function"` string names."""
+    module, _, function = target.partition(":")
+    return getattr(importlib.import_module(module), function)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -23,6 +23,7 @@ from apps.framework.app import App
 from apps.framework.app import export_run
 from apps.framework.cli import entry_point
 from apps.framework.configs import BaseExportConfig
+from apps.framework.distribution import start_distribution
 from apps.framework.flags import config_parser
 
 
@@ -53,6 +54,9 @@ def run_train(
 ) -> None:
     """Parses `argv`, seeds and calls `train(model_config, train_config)`.
 
+    A `--distribute multi_worker` strategy is made first (see
+    `apps.framework.distribution.start_distribution`).
+
     Expected errors are one stderr line and exit code 2; Ctrl-C says
     "rerun the same command to resume" (see `apps.framework.cli`).
 
@@ -66,6 +70,7 @@ def run_train(
         skip=app.derived_fields,
         interrupted_hint="rerun the same command to resume",
     ) as (model_config, train_config):
+        start_distribution(train_config)
         train(model_config, train_config)
 
 

@@ -36,6 +36,7 @@ from apps.framework.flags import require_positive_numbers
 from apps.framework.schedules import SCHEDULES
 
 OPTIMIZERS = ("adam", "sgd")
+DISTRIBUTIONS = ("none", "mirrored", "multi_worker")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,6 +49,10 @@ class BaseTrainConfig:
         epochs: int, total epochs (a resumed run trains up to this).
             Defaults to `10`.
         steps_per_epoch: int, optimizer steps per epoch. Defaults to `100`.
+        checkpoint_every: int, optimizer steps between checkpoints inside
+            an epoch (one is also written after every epoch), so a killed
+            run loses at most this many steps; `0` checkpoints at epoch
+            ends only. Defaults to `50`.
         batch_size: int, examples per step. Defaults to `32`.
         optimizer: str, `"adam"` or `"sgd"`. Defaults to `"adam"`.
         learning_rate: float, peak learning rate. Defaults to `0.001`.
@@ -69,11 +74,18 @@ class BaseTrainConfig:
         export_dir: str, where `train` exports versioned SavedModels
             (`<export_dir>/<version>/`) when it ends; empty to skip.
             Defaults to `"saved_models/app"`.
+        distribute: str, data-parallel training over devices: `"none"`,
+            `"mirrored"` (every local GPU, else every logical CPU device;
+            `keras.distribution.DataParallel` on JAX) or `"multi_worker"`
+            (`tf.distribute.MultiWorkerMirroredStrategy` from `TF_CONFIG`,
+            TensorFlow only). `batch_size` stays the global batch.
+            Defaults to `"none"`.
     """
 
     run_dir: str = "runs/app"
     epochs: int = 10
     steps_per_epoch: int = 100
+    checkpoint_every: int = 50
     batch_size: int = 32
     optimizer: str = "adam"
     learning_rate: float = 0.001
@@ -86,6 +98,7 @@ class BaseTrainConfig:
     validation_examples: int = 256
     seed: int = 0
     export_dir: str = "saved_models/app"
+    distribute: str = "none"
 
     def __post_init__(self):
         require_folder(self, "run_dir", "runs/my_run")
@@ -95,10 +108,12 @@ class BaseTrainConfig:
         require_positive_numbers(self, "learning_rate")
         require_non_negative(
             self,
-            ("warmup_steps", "decay_start", "clipnorm", "validation_examples"),
+            ("checkpoint_every", "warmup_steps", "decay_start", "clipnorm",
+             "validation_examples"),
         )
         require_choice(self, "optimizer", OPTIMIZERS)
         require_choice(self, "schedule", SCHEDULES)
+        require_choice(self, "distribute", DISTRIBUTIONS)
         if not 0 < self.decay_rate <= 1:
             raise ValueError(
                 f"Received `decay_rate={self.decay_rate}`; expected "

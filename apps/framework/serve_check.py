@@ -7,7 +7,9 @@ exports it to `<saved_models>/<name>/<version>/`, writes `models.config`
 for the whole tree and runs `saved_models.check` on it (files, ops,
 signatures, warm-up replay in a fresh TensorFlow-only process, and the
 same replay through `tensorflow::LoadSavedModel` in C++, TF Serving's
-loader), ending with one C++ line per app.
+loader), ending with one C++ line per app. Then `saved_models.soak` calls
+every version `--soak_calls` times from `--soak_threads` threads with valid
+and hostile requests and prints its table (`--soak_calls 0` skips it).
 
 Example:
 
@@ -24,7 +26,10 @@ import tempfile
 from apps.framework.app import declared_apps
 from apps.framework.cli import entry_point
 from apps.framework.flags import config_parser
+from apps.framework.flags import require_non_negative
+from apps.framework.flags import require_positive_integers
 from saved_models import check
+from saved_models import soak
 from saved_models.serving import write_models_config
 
 
@@ -38,11 +43,21 @@ class ServeCheckConfig:
         apps: tuple of str, app names to export; none exports every app.
             Defaults to `()`.
         seed: int, seeds the tiny trainings. Defaults to `0`.
+        soak_calls: int, calls of the soak test per version after its
+            warm-up (`python -m saved_models.soak`); `0` skips the soak.
+            Defaults to `500`.
+        soak_threads: int, threads the soak calls from. Defaults to `8`.
     """
 
     saved_models: str = ""
     apps: tuple[str, ...] = ()
     seed: int = 0
+    soak_calls: int = 500
+    soak_threads: int = 8
+
+    def __post_init__(self):
+        require_non_negative(self, "soak_calls")
+        require_positive_integers(self, "soak_threads")
 
 
 def export_every_app(saved_models: str, names=()) -> list[str]:
@@ -68,17 +83,26 @@ def export_every_app(saved_models: str, names=()) -> list[str]:
 
 
 def serve_check(config: ServeCheckConfig) -> int:
-    """Exports, writes `models.config`, checks; returns the exit code."""
+    """Exports, writes `models.config`, checks and soaks; returns the code."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = config.saved_models or tmp
         export_every_app(folder, config.apps)
         print(f"Wrote {write_models_config(folder)}")
-        reports = check.check_and_print(check.find_versions(folder))
+        versions = check.find_versions(folder)
+        reports = check.check_and_print(versions)
+        soaked = []
+        if config.soak_calls:
+            print(f"Soak: {config.soak_calls} calls per version from "
+                  f"{config.soak_threads} threads", flush=True)
+            soaked = soak.soak(versions, calls=config.soak_calls,
+                               threads=config.soak_threads)
     print("C++ LoadSavedModel per app:")
     for report in reports:
         print(f"  {report.path.parent.name}/{report.path.name}: "
               f"{report.cpp_result}")
-    return 0 if all(report.ok for report in reports) else 1
+    if soaked:
+        print(soak.format_table(soaked))
+    return 0 if all(r.ok for r in [*reports, *soaked]) else 1
 
 
 def main(argv=None) -> None:

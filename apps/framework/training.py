@@ -14,17 +14,27 @@ export_after_training(APP, train_config)          # restore, check, export
 
 `export_after_training` exports what `python -m apps.<name>.export` would
 (the restored latest checkpoint), so the two can never disagree, and `train`
-never imports the app's export module itself.
+never imports the app's export module itself. Off TensorFlow it runs that
+very command in a TensorFlow subprocess: train on JAX, serve on TensorFlow.
 """
 
+import dataclasses
+import os
 import pathlib
+import shlex
+import subprocess
+import sys
 
 import keras
 
 from apps.framework.app import App
 from apps.framework.app import export_run
 from apps.framework.app import load_configs
+from apps.framework.distribution import is_chief
+from apps.framework.epoch_batches import resumed_epochs
 from apps.framework.run_directory import CONFIG_FILE
+from apps.framework.run_directory import StepCheckpoint
+from apps.framework.run_directory import read_checkpoint_state
 from apps.framework.run_directory import restore_checkpoint
 from apps.framework.run_directory import save_run_config
 from apps.framework.run_directory import training_callbacks
@@ -89,13 +99,21 @@ def make_optimizer(train_config, total_steps: int | None = None):
 def resume(model: keras.Model, run_dir) -> int:
     """Loads the latest checkpoint into the compiled model, if any.
 
+    A checkpoint taken inside an epoch also records the batches of that
+    epoch already trained; `fit` reads them from the run directory and
+    trains the rest of the epoch first.
+
     Returns:
         int, the completed epochs (0 for a new run).
     """
     initial_epoch = restore_checkpoint(model, run_dir)
-    if initial_epoch:
+    state = read_checkpoint_state(run_dir)
+    if state is not None:
         step = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
-        print(f"Resuming {run_dir} after epoch {initial_epoch} (step {step}).")
+        where = f"{initial_epoch} epochs"
+        if state["batch"]:
+            where += f" and {state['batch']} batches"
+        print(f"Resuming {run_dir} after {where} (step {step}).")
     return initial_epoch
 
 
@@ -109,7 +127,16 @@ def fit(
     verbose="auto",
     **fit_kwargs,
 ):
-    """Fits epochs `initial_epoch .. epochs - 1`, checkpointing after each.
+    """Fits epochs `initial_epoch .. epochs - 1`, checkpointing as it goes.
+
+    Checkpoints are written after every epoch and every
+    `train_config.checkpoint_every` steps. When `resume` restored a
+    checkpoint from inside epoch `initial_epoch`, that epoch's remaining
+    batches are fitted first (a `model.fit` of their own), then the whole
+    epochs after it. Batches are served in order (`shuffle=False` unless
+    given): the data code already draws each epoch at random from `(seed,
+    epoch)`, and a resumed epoch must find its remaining batches where the
+    uninterrupted run had them.
 
     Args:
         model: the compiled model (`resume` already called).
@@ -124,44 +151,123 @@ def fit(
         **fit_kwargs: other `model.fit` arguments.
 
     Returns:
-        The `keras.callbacks.History` of the fit.
+        The `keras.callbacks.History` of the last `model.fit` (the whole
+        epochs, or the resumed epoch when it was the last).
     """
+    fit_kwargs.setdefault("shuffle", False)
+    state = read_checkpoint_state(train_config.run_dir)
+    first_batch = 0
+    if (state is not None and state["epoch"] == initial_epoch
+            and initial_epoch < train_config.epochs):
+        first_batch = state["batch"]
+    run = dict(validation_data=validation, verbose=verbose, **fit_kwargs)
+    if first_batch:
+        rest, training = resumed_epochs(training, first_batch)
+        history = model.fit(
+            rest,
+            epochs=initial_epoch + 1,
+            initial_epoch=initial_epoch,
+            callbacks=_callbacks(train_config, callbacks, first_batch),
+            **run,
+        )
+        initial_epoch += 1
+        if initial_epoch >= train_config.epochs:
+            return history
     return model.fit(
         training,
         epochs=train_config.epochs,
         initial_epoch=initial_epoch,
-        validation_data=validation,
-        callbacks=training_callbacks(train_config.run_dir) + list(callbacks),
-        verbose=verbose,
-        **fit_kwargs,
+        callbacks=_callbacks(train_config, callbacks),
+        **run,
     )
+
+
+def _callbacks(train_config, extra, first_batch: int = 0) -> list:
+    """Epoch and step checkpoints, TensorBoard, then the app's callbacks."""
+    steps = []
+    if train_config.checkpoint_every:
+        steps.append(StepCheckpoint(
+            train_config.run_dir, train_config.checkpoint_every, first_batch))
+    return training_callbacks(train_config.run_dir) + steps + list(extra)
 
 
 def export_after_training(app: App, train_config, **options):
     """Exports the run's latest checkpoint to `train_config.export_dir`.
 
-    Off the TensorFlow backend it prints the command that exports later.
+    Off the TensorFlow backend (say a run trained with `KERAS_BACKEND=jax`)
+    the export runs in a TensorFlow subprocess, `KERAS_BACKEND=tensorflow
+    python -m apps.<name>.export --run_dir ... --model_dir ...` with the
+    same interpreter, on CPU: checkpoints are backend-neutral, so it
+    restores the same weights.
+
+    Only the chief of a multi-worker run exports (`is_chief`).
 
     Args:
         app: the app's `App`.
         train_config: a `BaseTrainConfig`; an empty `export_dir` skips.
-        **options: the app's export options.
+        **options: the app's export options (off TensorFlow passed to the
+            export command as flags: `num_beams=3` is `--num_beams 3`, a
+            config dataclass gives one flag per field).
 
     Returns:
         `pathlib.Path` of the exported version, or `None` when skipped.
+
+    Raises:
+        RuntimeError: if the TensorFlow subprocess fails (the message says
+            how to rerun the export).
     """
     if not train_config.export_dir:
         return None
-    if keras.backend.backend() != "tensorflow":
-        print(
-            "Skipping the export: export needs KERAS_BACKEND=tensorflow. Run "
-            f"`KERAS_BACKEND=tensorflow {app.command('export')} --run_dir "
-            f"{train_config.run_dir} --model_dir {train_config.export_dir}`."
-        )
+    if not is_chief():
+        print("Skipping the export: the chief worker of this multi-worker "
+              "run exports.")
         return None
+    if keras.backend.backend() != "tensorflow":
+        return _export_in_tensorflow(app, train_config, options)
     path = export_run(
         app, train_config.run_dir, train_config.export_dir, **options
     )
     print(f"Exported {path}")
     return path
 
+
+def _export_in_tensorflow(app: App, train_config, options) -> pathlib.Path:
+    """Runs the app's export command with `KERAS_BACKEND=tensorflow`."""
+    flags = ["--run_dir", str(train_config.run_dir),
+             "--model_dir", str(train_config.export_dir),
+             *_option_flags(options)]
+    command = (f"KERAS_BACKEND=tensorflow {app.command('export')} "
+               f"{shlex.join(flags)}")
+    print(f"Exporting with TensorFlow ({keras.backend.backend()} trained "
+          f"the run): {command}", flush=True)
+    # On CPU: an export needs no GPU, and the parent may hold its memory.
+    env = {**os.environ, "KERAS_BACKEND": "tensorflow",
+           "CUDA_VISIBLE_DEVICES": ""}
+    result = subprocess.run(
+        [sys.executable, "-m", f"apps.{app.name}.export", *flags], env=env,
+        stdout=subprocess.PIPE, text=True, check=False,
+    )  # stderr goes straight to the terminal
+    print(result.stdout, end="")
+    exported = [line.removeprefix("Exported ")
+                for line in result.stdout.splitlines()
+                if line.startswith("Exported ")]
+    if result.returncode or not exported:
+        raise RuntimeError(
+            f"The TensorFlow export of {train_config.run_dir} failed (exit "
+            f"code {result.returncode}; its error is above). The run is "
+            f"trained and checkpointed: fix the cause and rerun `{command}`."
+        )
+    return pathlib.Path(exported[-1])
+
+
+def _option_flags(options) -> list[str]:
+    """Export options as command-line flags (`num_beams=3` -> `--num_beams
+    3`; a config dataclass gives one flag per field)."""
+    flags = []
+    for name, value in options.items():
+        fields = (vars(value) if dataclasses.is_dataclass(value)
+                  else {name: value})
+        for field, item in fields.items():
+            items = item if isinstance(item, (list, tuple)) else (item,)
+            flags += [f"--{field}", *map(str, items)]
+    return flags

@@ -321,8 +321,11 @@ def tf_dataset(batches: keras.utils.PyDataset, synthesis: bool):
 
     Keras types a `PyDataset` on TensorFlow from its first two batches, so
     a later, longer batch would not fit; this dataset declares `None` for
-    the point and character axes instead. Each pass over it serves one
-    epoch of `batches` and then calls its `on_epoch_end`.
+    the point and character axes instead. Each pass over it serves the
+    current epoch of `batches`; `NextEpoch` moves it on after each training
+    epoch. (A pass never does that itself: Keras' distributed `fit` reads
+    one batch of a pass of its own before training, and the prefetch can
+    run that pass to its end.)
 
     Args:
         batches: a `StrokeBatches` or `FixedBatches`.
@@ -336,7 +339,6 @@ def tf_dataset(batches: keras.utils.PyDataset, synthesis: bool):
     def epoch():
         for index in range(len(batches)):
             yield batches[index]
-        batches.on_epoch_end()
 
     inputs = {"strokes": tf.TensorSpec((None, None, 3), tf.float32)}
     if synthesis:
@@ -347,6 +349,21 @@ def tf_dataset(batches: keras.utils.PyDataset, synthesis: bool):
                                              output_signature=signature)
     return dataset.apply(tf.data.experimental.assert_cardinality(
         len(batches))).prefetch(1)
+
+
+class NextEpoch(keras.callbacks.Callback):
+    """Moves `batches` (of a `tf_dataset`) on to the next epoch's data.
+
+    Args:
+        batches: the `StrokeBatches` the training dataset serves.
+    """
+
+    def __init__(self, batches: StrokeBatches):
+        super().__init__()
+        self.batches = batches
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.batches.on_epoch_end()
 
 
 class FixedBatches(keras.utils.PyDataset):

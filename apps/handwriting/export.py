@@ -35,6 +35,12 @@ INVALID_ARGUMENT). Per-item answers:
 - priming strokes with NaN or infinity among their valid points, or a bad
   `priming_lengths`: no points and an error.
 
+`reference_requests(restored)` gives the answers of the Python path
+(`apps.handwriting.generate.generate`, any backend) to both signatures,
+which a TensorFlow export of the same run must equal
+(`tests/apps/jax_parity_test.py`): sampling is a pure function of the seed
+(`rnn_layers.StrokeSampler`), the same on every backend.
+
 Example:
 
 ```
@@ -46,6 +52,7 @@ import dataclasses
 import pathlib
 
 import keras
+import numpy as np
 
 from apps.framework import BaseExportConfig
 from apps.framework import Restored
@@ -54,6 +61,7 @@ from apps.handwriting import sampling
 from apps.handwriting import serving
 from apps.handwriting.config import APP
 from apps.handwriting.drawing import stroke_width
+from apps.handwriting.generate import Style, generate
 from saved_models.export import export_versioned, require_tensorflow_backend
 
 DEFAULT_MAX_CHARACTERS = 100
@@ -64,14 +72,27 @@ MAX_BATCH = 64
 MAX_BIAS = 10.0
 SERVING_BIAS = 1.0
 WARMUP_TEXTS = ("hello world", "", "x" * 200)
+REFERENCE_TEXTS = ("hello", "ink")  # less what the run's alphabet lacks
+REFERENCE_POINTS = 60  # points of a reference prediction-network line
+REFERENCE_BIAS = 0.5  # bias and seed of the primed reference request
+REFERENCE_SEED = 3
 
 
-def _checked_scalars(tf, batch, bias):
+def _checked_batch(tf, items):
+    """`items` (batch first), once the batch is at most `MAX_BATCH`.
+
+    Checked before any per-item work, so an oversized request is refused
+    at once (and costs no memory).
+    """
+    check = tf.debugging.assert_less_equal(
+        tf.shape(items)[0], MAX_BATCH,
+        message=f"at most {MAX_BATCH} items per request; split the batch")
+    with tf.control_dependencies([check]):
+        return tf.identity(items)
+
+
+def _checked_bias(tf, bias):
     checks = [
-        tf.debugging.assert_less_equal(
-            batch, MAX_BATCH,
-            message=f"at most {MAX_BATCH} items per request; split the "
-                    "batch"),
         tf.debugging.assert_greater_equal(
             bias, 0.0, message=f"bias must be in [0, {MAX_BIAS}]"),
         tf.debugging.assert_less_equal(
@@ -105,7 +126,7 @@ class Writer:
                 error):
         import tensorflow as tf
 
-        bias = _checked_scalars(tf, tf.shape(budgets)[0], bias)
+        bias = _checked_bias(tf, bias)
         budgets = tf.where(tf.equal(error, ""), budgets, 0)
         written, lengths = sampling.write(
             self.step, ids, tf.maximum(budgets, 0), bias, seed, priming,
@@ -128,7 +149,7 @@ class Writer:
         """The synthesis network's `generate` signature."""
         import tensorflow as tf
 
-        text = tf.reshape(text, [-1])
+        text = _checked_batch(tf, tf.reshape(text, [-1]))
         priming_text = tf.reshape(priming_text, [-1])
         _, text_lengths, text_error = serving.encode_text(
             text, self.alphabet, self.max_characters)
@@ -156,7 +177,7 @@ class Writer:
         """The prediction network's `generate` signature."""
         import tensorflow as tf
 
-        num_points = tf.reshape(num_points, [-1])
+        num_points = _checked_batch(tf, tf.reshape(num_points, [-1]))
         priming, priming_lengths, error = self._priming(
             priming_strokes, priming_lengths)
         error = tf.where(
@@ -252,6 +273,65 @@ def export_restored(
         build_archive(restored, max_characters, points_per_character),
         model_dir, version=version, warmup_requests=[warmup],
     )
+
+
+def reference_requests(
+    restored: Restored,
+    points_per_character: int = DEFAULT_POINTS_PER_CHARACTER,
+) -> list[dict]:
+    """Answers of `generate` to `serving_default` and a primed `generate`.
+
+    `serving_default` writes `REFERENCE_TEXTS` (the synthesis network; the
+    prediction network writes `REFERENCE_POINTS` points per line) at
+    `SERVING_BIAS` with seed 0; `generate` writes them again in the style
+    of the first served line, at `REFERENCE_BIAS` with `REFERENCE_SEED`.
+    Runs on any backend.
+
+    Args:
+        restored: the run from `apps.framework.restore`.
+        points_per_character: int, the export's point budget per character.
+            Defaults to `DEFAULT_POINTS_PER_CHARACTER`.
+
+    Returns:
+        list of `{"signature", "inputs", "outputs"}` dicts (see
+        `apps.framework.App.reference_function`).
+    """
+    alphabet = restored.assets["alphabet"]
+    texts = ["".join(c for c in text if c in alphabet)
+             for text in REFERENCE_TEXTS]
+    if restored.model_config.network == "synthesis":
+        inputs = {"text": texts}
+        most = points_per_character * max(len(text) for text in texts)
+    else:
+        inputs = {"num_points": np.full(len(texts), REFERENCE_POINTS,
+                                        "int32")}
+        most = REFERENCE_POINTS
+
+    def written(bias, seed, style=None):
+        lines = generate(restored, texts, bias, seed, style,
+                         points_per_character, REFERENCE_POINTS)
+        strokes = np.zeros((len(lines), most, 3), "float32")
+        for row, line in enumerate(lines):
+            strokes[row, :len(line.strokes)] = line.strokes
+        lengths = np.array([len(line.strokes) for line in lines], "int32")
+        return lines, {"strokes": strokes, "lengths": lengths,
+                       "error": [""] * len(lines)}
+
+    served, outputs = written(SERVING_BIAS, 0)
+    style = Style(served[0].text, served[0].strokes)
+    priming = {
+        "bias": np.float32(REFERENCE_BIAS), "seed": np.int32(REFERENCE_SEED),
+        "priming_strokes": np.repeat(style.strokes[None], len(texts), 0),
+        "priming_lengths": np.full(len(texts), len(style.strokes), "int32"),
+    }
+    if "text" in inputs:
+        priming["priming_text"] = [style.text] * len(texts)
+    return [
+        {"signature": "serving_default", "inputs": inputs,
+         "outputs": outputs},
+        {"signature": "generate", "inputs": {**inputs, **priming},
+         "outputs": written(REFERENCE_BIAS, REFERENCE_SEED, style)[1]},
+    ]
 
 
 @dataclasses.dataclass(frozen=True)

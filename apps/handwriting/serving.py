@@ -62,8 +62,11 @@ def encode_text(text, alphabet: str, max_characters: int):
                    tf.gather(table, tf.minimum(points, size - 1)), -1)
     unknown = tf.logical_and(present, ids < 0)
     has_unknown = tf.reduce_any(unknown, axis=1)
-    first = tf.gather(points, tf.argmax(tf.cast(unknown, tf.int32), axis=1,
-                                        output_type=tf.int32), batch_dims=1)
+    # One more column, so that a batch of empty texts (U = 0) has one to
+    # take the argmax over.
+    first = tf.argmax(tf.pad(tf.cast(unknown, tf.int32), [[0, 0], [0, 1]]),
+                      axis=1, output_type=tf.int32)
+    first = tf.gather(tf.pad(points, [[0, 0], [0, 1]]), first, batch_dims=1)
     first = tf.strings.unicode_encode(first[:, None], "UTF-8")
     error = tf.where(
         too_long,

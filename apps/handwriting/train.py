@@ -27,6 +27,7 @@ python -m apps.handwriting.train --dataset iam_ondb --max_points 800 \
 import keras
 import numpy as np
 
+from apps.framework import distributed
 from apps.framework import export_after_training
 from apps.framework import fit
 from apps.framework import make_optimizer
@@ -111,10 +112,6 @@ def train(
                                     train_config.max_points, not synthesis)
         return make_batches(lines, train_config.steps_per_epoch, rng)
 
-    model = build_model(model_config, len(alphabet))
-    compile_model(model, make_optimizer(train_config), model_config,
-                  train_config)
-    initial_epoch = resume(model, train_config.run_dir)
     validation = None
     if train_config.validation_examples:
         held_out = data.normalized(
@@ -129,14 +126,22 @@ def train(
         else:
             print("No validation line is within --max_points "
                   f"{train_config.max_points}; training without validation.")
-    training = data.StrokeBatches(make_epoch, initial_epoch,
-                                  train_config.steps_per_epoch)
-    if keras.backend.backend() == "tensorflow":
-        training = data.tf_dataset(training, synthesis)
-        if validation is not None:
-            validation = data.tf_dataset(validation, synthesis)
-    fit(model, train_config, training, validation, initial_epoch,
-        verbose=verbose, shuffle=False)  # batches come shuffled
+    if validation is not None and keras.backend.backend() == "tensorflow":
+        validation = data.tf_dataset(validation, synthesis)
+
+    with distributed(train_config):
+        model = build_model(model_config, len(alphabet))
+        compile_model(model, make_optimizer(train_config), model_config,
+                      train_config)
+        initial_epoch = resume(model, train_config.run_dir)
+        batches = data.StrokeBatches(make_epoch, initial_epoch,
+                                     train_config.steps_per_epoch)
+        training, callbacks = batches, []
+        if keras.backend.backend() == "tensorflow":
+            training = data.tf_dataset(batches, synthesis)
+            callbacks = [data.NextEpoch(batches)]
+        fit(model, train_config, training, validation, initial_epoch,
+            callbacks=callbacks, verbose=verbose)
     export_after_training(APP, train_config)
     return model
 

@@ -87,6 +87,13 @@ class TrainConfig(BaseTrainConfig):
         require_positive_integers(self, "sequence_length")
         require_non_negative(self, "max_vocabulary")
         require_choice(self, "stateful", (False, True))
+        if self.stateful and self.distribute != "none":
+            raise ValueError(
+                f"Received `stateful=True` with `distribute="
+                f"{self.distribute!r}`; a stateful run carries each row's "
+                "state from batch to batch on one device: pass "
+                "--distribute none, or --stateful false."
+            )
 
     @property
     def legacy_level(self) -> str:

@@ -71,7 +71,11 @@ Bad inputs have defined answers:
   `MAX_PROMPTS` rows fails with INVALID_ARGUMENT naming the input.
 
 Warm-up records (`assets.extra/tf_serving_warmup_requests`) call every
-signature once.
+signature once. `reference_requests(restored)` gives the answers of the
+Python path (`apps.language_model.generate.complete`,
+`sampling.sequence_log_probs`; any backend) to `serving_default`,
+`generate` and `score`, which a TensorFlow export of the same run must
+equal (`tests/apps/jax_parity_test.py`).
 
 Example:
 
@@ -84,11 +88,13 @@ import dataclasses
 import pathlib
 
 import keras
+import numpy as np
 
 from apps.framework import BaseExportConfig
 from apps.framework import Restored
 from apps.framework import export_command
 from apps.language_model.config import APP
+from apps.language_model.generate import complete
 from apps.language_model.sampling import MAX_TEMPERATURE
 from apps.language_model.sampling import generate_ids
 from apps.language_model.sampling import sequence_log_probs
@@ -111,6 +117,8 @@ SERVING_TEMPERATURE = 0.8
 SERVING_TOP_P = 0.95
 WARMUP_PROMPTS = ("", "The ", "x" * 64)
 WARMUP_SEED = 0  # seed of the warm-up `generate`, `start` and `step` requests
+REFERENCE_PROMPTS = ("The ", "", "def ")
+REFERENCE_NEW_TOKENS = 24  # tokens of the reference `generate` request
 
 
 def _at_most(texts, limit: int, name: str):
@@ -357,6 +365,56 @@ def warmup_requests(model: keras.Model, tokenizer: Tokenizer) -> list:
                   "state": np.zeros((batch, state_size), "float32"),
                   "index": np.ones(batch, "int32"),
                   "seed": np.full(batch, WARMUP_SEED, "int32"), **sampling}),
+    ]
+
+
+def reference_requests(restored: Restored) -> list[dict]:
+    """Answers of the Python path to `serving_default`, `generate` and
+    `score`, on any backend.
+
+    `serving_default` is `complete` with the signature's sampling settings,
+    seed included (the sampler's noise is the same on every backend);
+    `generate` with `top_k=1` is greedy `complete`; `score` is
+    `sequence_log_probs` over the Python tokenizer's ids of the served
+    texts.
+
+    Args:
+        restored: the run from `apps.framework.restore`.
+
+    Returns:
+        list of `{"signature", "inputs", "outputs"}` dicts (see
+        `apps.framework.App.reference_function`).
+    """
+    model, tokenizer = restored.model, restored.assets["tokenizer"]
+    prompts = list(REFERENCE_PROMPTS)
+    served = complete(
+        model, tokenizer, prompts, SERVING_NEW_TOKENS, sampler="random",
+        seed=0, temperature=SERVING_TEMPERATURE, top_k=0,
+        top_p=SERVING_TOP_P)
+    greedy = complete(model, tokenizer, prompts, REFERENCE_NEW_TOKENS)
+    texts = [prompt + completion
+             for prompt, completion in zip(prompts, served)]
+    encoded = [tokenizer.encode(text) for text in texts]
+    lengths = np.array([len(ids) for ids in encoded], "int32")
+    ids = np.zeros((len(texts), lengths.max() + 2), "int32")
+    ids[:, 0] = tokenizer.start_id  # then the tokens, then >= 1 pad
+    for row, row_ids in enumerate(encoded):
+        ids[row, 1:1 + len(row_ids)] = row_ids
+    log_prob = keras.ops.convert_to_numpy(
+        sequence_log_probs(model, ids, lengths))
+    return [
+        {"signature": "serving_default", "inputs": {"prompts": prompts},
+         "outputs": {"completion": served}},
+        {"signature": "generate",
+         "inputs": {"prompts": prompts,
+                    "max_new_tokens": np.int32(REFERENCE_NEW_TOKENS),
+                    "temperature": np.float32(1.0), "top_k": np.int32(1),
+                    "top_p": np.float32(1.0), "seed": np.int32(7)},
+         "outputs": {"completion": greedy}},
+        {"signature": "score", "inputs": {"texts": texts},
+         "outputs": {"log_prob": log_prob, "tokens": lengths,
+                     "perplexity": np.exp(-log_prob / lengths).astype(
+                         "float32")}},
     ]
 
 

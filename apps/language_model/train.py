@@ -29,6 +29,7 @@ import keras
 import numpy as np
 
 from apps.framework import EpochBatches
+from apps.framework import distributed
 from apps.framework import export_after_training
 from apps.framework import fit
 from apps.framework import make_optimizer
@@ -130,22 +131,23 @@ def train(model_config: ModelConfig, train_config: TrainConfig,
         model_config, vocabulary_size=tokenizer.vocabulary_size)
     start_run(APP, model_config, train_config)
     stateful = train_config.stateful
-    model = build_model(
-        model_config, train_config.batch_size if stateful else None)
-    compile_model(model, train_config)
-    initial_epoch = resume(model, train_config.run_dir)
     train_ids = data.encode_split(tokenizer, corpus.train)
-    training = EpochBatches(
-        lambda epoch: epoch_data(train_config, train_ids, epoch),
-        initial_epoch,
-        train_config.batch_size,
-        train_config.steps_per_epoch,
-    )
     validation = validation_data(
         train_config, data.encode_split(tokenizer, corpus.validation))
-    fit(model, train_config, training, validation, initial_epoch,
-        callbacks=[ResetStates()] if stateful else [], verbose=verbose,
-        validation_batch_size=train_config.batch_size)
+    with distributed(train_config):
+        model = build_model(
+            model_config, train_config.batch_size if stateful else None)
+        compile_model(model, train_config)
+        initial_epoch = resume(model, train_config.run_dir)
+        training = EpochBatches(
+            lambda epoch: epoch_data(train_config, train_ids, epoch),
+            initial_epoch,
+            train_config.batch_size,
+            train_config.steps_per_epoch,
+        )
+        fit(model, train_config, training, validation, initial_epoch,
+            callbacks=[ResetStates()] if stateful else [], verbose=verbose,
+            validation_batch_size=train_config.batch_size)
     if stateful:
         stateless = build_model(model_config)
         stateless.set_weights(model.get_weights())

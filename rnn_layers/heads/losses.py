@@ -3,9 +3,60 @@
 `masked_sequence_loss` follows the reductions of TF Addons'
 `tfa.seq2seq.sequence_loss` (averages divide by the sum of the weights,
 sums divide by the number of nonzero weights).
+
+Under a `tf.distribute` strategy each replica sees a slice of the global
+batch. A loss averaged over the whole batch then divides by the weights of
+the *global* batch (`sum_over_replicas`), the convention of
+`tf.nn.compute_average_loss`: the replicas' scalar losses add up to the
+single-device loss, and so do their gradients.
 """
 
+import keras
 from keras import ops
+
+
+def sum_over_replicas(value):
+    """The sum of `value` over the replicas of a `tf.distribute` step.
+
+    `value` itself outside a multi-replica `tf.distribute` step and off the
+    TensorFlow backend (JAX's `keras.distribution` computes a loss over the
+    global batch already).
+
+    Args:
+        value: a tensor, the same shape on every replica.
+
+    Returns:
+        A tensor of `value`'s shape.
+
+    Example:
+
+    >>> weights = ops.ones((4, 3))
+    >>> float(sum_over_replicas(ops.sum(weights)))  # one device
+    12.0
+    """
+    if keras.backend.backend() != "tensorflow":
+        return value
+    import tensorflow as tf
+
+    context = tf.distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
+        return value
+    return context.all_reduce(tf.distribute.ReduceOp.SUM, value)
+
+
+def replica_count() -> int:
+    """Replicas of the current `tf.distribute` strategy; 1 off TensorFlow.
+
+    Example:
+
+    >>> replica_count()  # outside any strategy
+    1
+    """
+    if keras.backend.backend() != "tensorflow":
+        return 1
+    import tensorflow as tf
+
+    return tf.distribute.get_strategy().num_replicas_in_sync
 
 
 def _reduce(loss, weights, axis, by_count):
@@ -14,6 +65,8 @@ def _reduce(loss, weights, axis, by_count):
         denominator = ops.sum(ops.cast(weights != 0, loss.dtype), axis=axis)
     else:
         denominator = ops.sum(weights, axis=axis)
+    if axis is None:  # a mean over the batch: the global batch's weights
+        denominator = sum_over_replicas(denominator)
     return ops.divide_no_nan(total, denominator)
 
 

@@ -4,6 +4,8 @@ import keras
 from keras import ops
 
 from rnn_layers.heads import mixture_density_math
+from rnn_layers.heads.losses import replica_count
+from rnn_layers.heads.losses import sum_over_replicas
 
 
 def clip_gradient(x, limit, scale=1.0):
@@ -48,7 +50,8 @@ class MixtureDensityLoss(keras.losses.Loss):
     `rnn_layers.MixtureDensity` (layout in `mixture_density_math`). Pass
     padded steps as a `(batch, time)` `sample_weight` of 0 (e.g.
     `model.fit(x, y, sample_weight=mask)`); the default reduction divides
-    by the sum of the weights, giving the mean NLL per real point. (A Keras
+    by the sum of the weights, giving the mean NLL per real point (of the
+    global batch, under a `tf.distribute` strategy). (A Keras
     mask carried by `y_pred` is honoured only without
     `output_gradient_clip`; with it, mask through `sample_weight`.)
 
@@ -114,7 +117,11 @@ class MixtureDensityLoss(keras.losses.Loss):
         )  # (batch, time)
 
     def averaged_terms(self, y_pred, sample_weight=None):
-        """How many step losses the reduction averages over (`1` for sums)."""
+        """How many step losses this replica's reduction averages over.
+
+        `1` for sums; the summed `sample_weight` for
+        `"mean_with_sample_weight"`, else the number of steps.
+        """
         if self.reduction in ("sum", "none", None):
             return 1.0
         if self.reduction == "mean_with_sample_weight" and (
@@ -125,14 +132,17 @@ class MixtureDensityLoss(keras.losses.Loss):
         return ops.cast(ops.prod(ops.convert_to_tensor(shape)), "float32")
 
     def __call__(self, y_true, y_pred, sample_weight=None):
+        local_terms = self.averaged_terms(y_pred, sample_weight)
+        terms = sum_over_replicas(local_terms)  # of the global batch
         if self.output_gradient_clip is not None:
             y_pred = ops.cast(y_pred, "float32")
-            y_pred = clip_gradient(
-                y_pred,
-                self.output_gradient_clip,
-                self.averaged_terms(y_pred, sample_weight),
-            )
-        return super().__call__(y_true, y_pred, sample_weight=sample_weight)
+            y_pred = clip_gradient(y_pred, self.output_gradient_clip, terms)
+        loss = super().__call__(y_true, y_pred, sample_weight=sample_weight)
+        if self.reduction in ("sum", "none", None) or replica_count() == 1:
+            return loss
+        # Keras divided this replica's sum by its own terms and by the
+        # replica count; a mean over the global batch divides by all terms.
+        return loss * (local_terms * replica_count()) / terms
 
     def get_config(self):
         config = super().get_config()

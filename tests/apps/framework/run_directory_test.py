@@ -106,3 +106,66 @@ def test_renamed_fields_of_older_runs_still_load(tmp_path):
         tmp_path, "python -m apps.x.train", {"layers": "units"},
         model=_Config)
     assert config == _Config(units=5)
+
+
+def _dropout_model():
+    model = keras.Sequential([
+        keras.Input((2,)), keras.layers.Dropout(0.5, seed=1),
+        keras.layers.Dense(3)])
+    model.compile(optimizer="adam", loss="mse")
+    return model
+
+
+def test_step_checkpoints_record_batch_step_and_seed_states(tmp_path):
+    model = _dropout_model()
+    x, y = np.ones((10, 2), "float32"), np.zeros((10, 3), "float32")
+    model.fit(x, y, epochs=1, batch_size=2, verbose=0, callbacks=[
+        run_directory.StepCheckpoint(tmp_path, every=2, first_batch=0)])
+    state = run_directory.read_checkpoint_state(tmp_path)
+    assert (state["epoch"], state["batch"], state["step"]) == (0, 4, 4)
+    assert state["weights"] == "epoch_0000_batch_000004.weights.h5"
+    files = sorted(p.name for p in (tmp_path / "checkpoints").iterdir())
+    assert files == ["checkpoint.json", "epoch_0000_batch_000002.weights.h5",
+                     "epoch_0000_batch_000004.weights.h5"]
+    (seed,) = run_directory.seed_states(model)
+    restored = _dropout_model()
+    assert run_directory.restore_checkpoint(restored, tmp_path) == 0
+    (restored_seed,) = run_directory.seed_states(restored)
+    assert state["seeds"] == [keras.ops.convert_to_numpy(
+        restored_seed).tolist()]
+    assert state["seeds"] != [keras.ops.convert_to_numpy(seed).tolist()]
+    # (the last batch drew a dropout mask after the checkpoint at step 4)
+
+
+def test_epoch_ends_sort_after_their_batches_when_pruning(tmp_path):
+    model = _model()
+    for epoch, batch in ((0, 30), (1, 0), (1, 7), (1, 30)):
+        run_directory.save_checkpoint(model, tmp_path, epoch, keep=2,
+                                      batch=batch)
+    files = sorted(p.name for p in (tmp_path / "checkpoints").iterdir())
+    assert files == ["checkpoint.json", "epoch_0001_batch_000007.weights.h5",
+                     "epoch_0001_batch_000030.weights.h5"]
+
+
+def test_a_non_chief_worker_writes_no_checkpoint(tmp_path, monkeypatch):
+    monkeypatch.setenv("TF_CONFIG", '{"cluster": {"worker": ["a:1", "b:2"]},'
+                       ' "task": {"type": "worker", "index": 1}}')
+    assert run_directory.save_checkpoint(_model(), tmp_path, epoch=1) is None
+    assert not (tmp_path / "checkpoints").exists()
+
+
+def test_step_checkpoint_needs_a_positive_interval():
+    with pytest.raises(ValueError, match="Received `every=0`; expected a "
+                       "positive int"):
+        run_directory.StepCheckpoint("runs/x", every=0)
+
+
+def test_a_step_on_an_epoch_end_is_left_to_the_epoch_checkpoint(
+        tmp_path, monkeypatch):
+    saved = []
+    monkeypatch.setattr(run_directory, "save_checkpoint",
+                        lambda *args, **kwargs: saved.append(kwargs["batch"]))
+    model = _model()
+    model.fit(np.ones((8, 2)), np.zeros((8, 3)), epochs=2, batch_size=2,
+              verbose=0, callbacks=[run_directory.StepCheckpoint(tmp_path, 2)])
+    assert saved == [2, 2]  # steps 2 and 6; 4 and 8 end an epoch

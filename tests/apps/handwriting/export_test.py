@@ -78,6 +78,10 @@ def test_bad_texts_get_per_item_answers(served):
     assert errors[2] == "text longer than 12 characters; split it into lines"
     assert out["lengths"][3] > 0
     assert stroke_format.svg_to_strokes(out["svg"][0].decode()).shape == (0, 3)
+    # A batch with no text to write at all still answers item by item.
+    none = _generate(served, ["", "x" * 10000])
+    assert none["lengths"].tolist() == [0, 0]
+    assert [e.decode() for e in none["error"]] == ["", errors[2]]
 
 
 def test_priming_and_its_bad_values(served):
@@ -106,3 +110,6 @@ def test_bias_out_of_range_and_huge_batches_fail_the_request(served):
         _generate(served, ["ab"], bias=float("nan"))
     with pytest.raises(tf.errors.InvalidArgumentError, match="at most 64"):
         _generate(served, ["a"] * 65)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="at most 64"):
+        # refused before any text is decoded: no time, no memory
+        _generate(served, ["x" * 100_000] * 4097)
