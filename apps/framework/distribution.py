@@ -35,8 +35,8 @@ import keras
 TF_CONFIG = "TF_CONFIG"
 
 
-def _task() -> dict:
-    """`{"type": ..., "index": ...}` of this process in `TF_CONFIG`, or `{}`."""
+def _tf_config() -> dict:
+    """`TF_CONFIG` parsed, or `{}` when it is not set."""
     text = os.environ.get(TF_CONFIG, "")
     if not text:
         return {}
@@ -48,15 +48,14 @@ def _task() -> dict:
             f"({error}); set it as `{{\"cluster\": {{\"worker\": [\"host:port\""
             ", ...]}, \"task\": {\"type\": \"worker\", \"index\": 0}}`."
         ) from None
-    task = config.get("task", {}) if isinstance(config, dict) else {}
-    return task if isinstance(task, dict) else {}
+    return config if isinstance(config, dict) else {}
 
 
 def is_chief() -> bool:
     """Whether this process writes the run's checkpoints, logs and export.
 
-    True unless `TF_CONFIG` names this process a worker other than worker 0
-    (or the chief task of a cluster that has one).
+    True without `TF_CONFIG`, for its `chief` task, and for worker 0 of a
+    cluster that has no `chief` task; false for every other task.
 
     Example:
 
@@ -66,13 +65,13 @@ def is_chief() -> bool:
     >>> is_chief()
     False
     """
-    task = _task()
+    config = _tf_config()
+    task = config.get("task")
+    task = task if isinstance(task, dict) else {}
     kind = task.get("type", "chief")
     if kind == "chief":
         return True
-    has_chief = bool(
-        json.loads(os.environ[TF_CONFIG]).get("cluster", {}).get("chief")
-    )
+    has_chief = bool(config.get("cluster", {}).get("chief"))
     return kind == "worker" and not has_chief and int(task.get("index", 0)) == 0
 
 
@@ -87,7 +86,7 @@ def _tensorflow_strategy(kind: str):
                 "environment variable; set it on every worker (see the "
                 "README's Scaling section), or pass --distribute mirrored."
             )
-        _task()  # a clear error for a TF_CONFIG that is not JSON
+        _tf_config()  # a clear error for a TF_CONFIG that is not JSON
         return tf.distribute.MultiWorkerMirroredStrategy()
     devices = tf.config.list_logical_devices("GPU") or (
         tf.config.list_logical_devices("CPU")
