@@ -14,7 +14,7 @@ install: $(STAMP)
 $(STAMP): setup.py constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[tf,jax,test]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[tf,jax,test,benchmarks]'
 	touch $(STAMP)
 
 # Trains the captioner on procedurally drawn shapes (no data, no network),

@@ -24,6 +24,8 @@ setup(
             # The gRPC client example and TF Serving's protos in the tests.
             "tensorflow-serving-api>=2.21,<2.22",
             "pandas>=2.2",
+            # DataFrame.to_markdown for the benchmark and evaluate tables.
+            "tabulate>=0.9",
             "tqdm>=4.66",
             "matplotlib>=3.8",
             "sacrebleu>=2.4",
@@ -38,5 +40,8 @@ setup(
         # The JAX backend on CPU (GPU users install jax[cuda12] instead).
         "jax": ["jax>=0.4.30"],
         "test": ["pytest>=8", "pytest-xdist>=3.5"],
+        # Benchmark-only extras: the keras-hub transformer baseline of
+        # benchmarks/language_model_quality.py.
+        "benchmarks": ["keras-hub>=0.32"],
     },
 )

@@ -47,12 +47,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")  # CPU numbers
 
 import keras  # noqa: E402
+import pandas as pd  # noqa: E402
 
 from apps.framework.app import declared_apps  # noqa: E402
 from apps.framework.cli import parse_configs  # noqa: E402
 from benchmarks.reporting import cpu_description  # noqa: E402
-from benchmarks.reporting import markdown_table  # noqa: E402
-from benchmarks.reporting import write_csv  # noqa: E402
+from benchmarks.reporting import save_table  # noqa: E402
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results"
 REPOSITORY = RESULTS.parents[1]
@@ -196,7 +196,7 @@ def faster(ratios) -> str:
     return "tensorflow" if min(ratios) > 1 else "neither"
 
 
-def summarize(rounds: list[dict]) -> list[dict]:
+def summarize(rounds: list[dict]) -> pd.DataFrame:
     """One row per app: medians over rounds and the JAX/TF ratios.
 
     The ratio divides each round's JAX step time by the same round's
@@ -227,11 +227,11 @@ def summarize(rounds: list[dict]) -> list[dict]:
                for backend in BACKENDS},
             "rounds": len(rounds),
         })
-    return rows
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def main(argv=None) -> list[dict]:
-    """Measures, prints the table, writes the CSV; returns the rows."""
+def main(argv=None) -> pd.DataFrame:
+    """Measures, prints the table, writes the CSV; returns the table."""
     args = build_parser().parse_args(argv)
     args.rounds = args.rounds or (1 if args.tiny else 3)
     args.steps = args.steps or (2 if args.tiny else 10)
@@ -248,14 +248,12 @@ def main(argv=None) -> list[dict]:
             rounds[-1][backend] = time_backend(backend, args)
             print(f"round {number + 1}/{args.rounds}: {backend} done",
                   flush=True)
-    rows = summarize(rounds)
+    table = summarize(rounds)
     print(f"\nTraining step on CPU, at least {args.steps} steps and "
           f"{MIN_TIMED_SECONDS:g} s per round, medians of {args.rounds} "
           "interleaved rounds (jax/tf < 1: JAX is faster):\n")
-    print(markdown_table(rows, COLUMNS))
-    write_csv(rows, args.output)
-    print(f"\nwrote {args.output}")
-    return rows
+    save_table(table, args.output)
+    return table
 
 
 if __name__ == "__main__":

@@ -34,11 +34,12 @@ os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")  # CPU numbers
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from benchmarks.reporting import cpu_description  # noqa: E402
-from benchmarks.reporting import write_csv  # noqa: E402
+from benchmarks.reporting import save_csv  # noqa: E402
 from rnn_layers import RNN  # noqa: E402
 from rnn_layers import BeamSampler  # noqa: E402
 from rnn_layers import GreedySampler  # noqa: E402
@@ -78,12 +79,18 @@ def build_parser():
                         help="which of in_graph, in_graph_xla, python_loop, "
                              "prefix to run")
     parser.add_argument("--step", choices=["folded", "unfused"],
-                        default="folded",
+                        default="unfused",
                         help="step function of in_graph, in_graph_xla and "
-                             "python_loop: `folded_step_fn` (embedding "
-                             "folded into the LSTM kernel) or the plain "
-                             "embedding -> cell -> Dense calls")
+                             "python_loop: the plain embedding -> cell -> "
+                             "Dense calls that the language model's export "
+                             "runs (`apps.language_model.model."
+                             "make_step_fn`; default), or `folded_step_fn` "
+                             "(embedding folded into the LSTM kernel)")
     parser.add_argument("--seed", type=int, default=0, help="weights seed")
+    parser.add_argument("--output",
+                        default=os.path.join(RESULTS, "decoding_speed.csv"),
+                        help="CSV file of the rows (default: "
+                        "benchmarks/results/decoding_speed.csv)")
     return parser
 
 
@@ -94,7 +101,7 @@ class CharDecoder(keras.layers.Layer):
     `step="folded"` the same step from `folded_step_fn`.
     """
 
-    def __init__(self, vocabulary, embedding_dim, units, step="folded",
+    def __init__(self, vocabulary, embedding_dim, units, step="unfused",
                  **kwargs):
         super().__init__(**kwargs)
         self.units = units
@@ -303,31 +310,46 @@ def main(argv=None):
 
 
 def _report(rows, args):
-    path = os.path.join(RESULTS, "decoding_speed.csv")
-    write_csv(rows, path)
-    methods = list(dict.fromkeys(r["method"] for r in rows))
+    path = args.output
+    frame = pd.DataFrame(rows)
+    save_csv(frame, path)
     print(f"\n1-layer LSTM({args.units}) char model, vocabulary "
           f"{args.vocabulary}, {args.new_tokens} new tokens, CPU, "
           f"{args.step} step, "
           "generated tokens/s (best of "
           f"{args.repeats}):\n")
-    fast = [m for m in ("in_graph", "in_graph_xla") if m in methods]
-    print("| decoding | batch | " + " | ".join(methods) + " | "
-          + " | ".join(f"{m} / python_loop" for m in fast) + " |")
-    print("|---|---:|" + "---:|" * (len(methods) + len(fast)))
-    keys = list(dict.fromkeys((r["decoding"], r["batch"]) for r in rows))
-    for decoding, batch in keys:
-        speed = {r["method"]: r["tokens_per_s"] for r in rows
-                 if (r["decoding"], r["batch"]) == (decoding, batch)}
-        ratios = [
-            f"{speed[m] / speed['python_loop']:.1f}x"
-            if "python_loop" in speed else "-" for m in fast
-        ]
-        print(f"| {decoding} | {batch} | "
-              + " | ".join(f"{speed.get(m, float('nan')):.0f}"
-                           for m in methods) + " | " + " | ".join(ratios)
-              + " |")
+    table = speed_table(frame)  # tokens/s to the unit, ratios to a tenth
+    print(table.to_markdown(index=False, floatfmt=[
+        ".1f" if column.endswith(" / python_loop") else ".0f"
+        for column in table]))
     print(f"\nCSV: {path}")
+
+
+def speed_table(frame):
+    """Tokens/s per (decoding, batch), one column per method, in run order.
+
+    Adds `<method> / python_loop` speed ratios for the in-graph methods
+    when the Python loop was timed.
+
+    Args:
+        frame: `pandas.DataFrame` of the measurement rows (`method`,
+            `decoding`, `batch`, `tokens_per_s`, ...).
+
+    Returns:
+        `pandas.DataFrame` with columns `decoding`, `batch`, the methods
+        and the ratios.
+    """
+    table = frame.pivot_table(index=["decoding", "batch"], columns="method",
+                              values="tokens_per_s")
+    order = pd.MultiIndex.from_frame(
+        frame[["decoding", "batch"]].drop_duplicates())
+    table = table.reindex(index=order, columns=frame["method"].unique())
+    if "python_loop" in table:
+        for method in ("in_graph", "in_graph_xla"):
+            if method in table:
+                table[f"{method} / python_loop"] = (
+                    table[method] / table["python_loop"])
+    return table.reset_index().rename_axis(columns=None)
 
 
 if __name__ == "__main__":

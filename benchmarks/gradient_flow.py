@@ -28,12 +28,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 from keras import ops  # noqa: E402
 
 import rnn_layers  # noqa: E402
 from benchmarks.reporting import cpu_description  # noqa: E402
-from benchmarks.reporting import markdown_table  # noqa: E402
-from benchmarks.reporting import write_csv  # noqa: E402
+from benchmarks.reporting import save_csv  # noqa: E402
 
 CELLS = {
     "SimpleRNN": lambda units: rnn_layers.SimpleRNNCell(units),
@@ -139,11 +139,11 @@ def measure_cell(name, args, rng):
                          "lag": args.time - 1 - t, "norm": float(norm)})
     summary = {
         "cell": name,
-        "init T-t=0": f"{init[-1]:.2e}",
-        "init T-t=max": f"{init[0]:.2e}",
-        "trained T-t=0": f"{trained[-1]:.2e}",
-        "trained T-t=max": f"{trained[0]:.2e}",
-        "final mse": f"{history.history['loss'][-1]:.3f}",
+        "init T-t=0": float(init[-1]),
+        "init T-t=max": float(init[0]),
+        "trained T-t=0": float(trained[-1]),
+        "trained T-t=max": float(trained[0]),
+        "final mse": float(history.history["loss"][-1]),
     }
     return rows, summary
 
@@ -230,15 +230,18 @@ def main(argv=None):
         summaries.append(summary)
         print(f"{name}: done", flush=True)
     clip_rows = clipping_demo(args, rng)
-    os.makedirs(args.out_dir, exist_ok=True)
-    write_csv(flow_rows, os.path.join(args.out_dir, "gradient_flow.csv"))
-    write_csv(clip_rows, os.path.join(args.out_dir, "gradient_clipping.csv"))
+    save_csv(pd.DataFrame(flow_rows),
+             os.path.join(args.out_dir, "gradient_flow.csv"))
+    save_csv(pd.DataFrame(clip_rows),
+             os.path.join(args.out_dir, "gradient_clipping.csv"))
     png = os.path.join(args.out_dir, "gradient_flow.png")
     plot(flow_rows, clip_rows, png)
     if args.docs_png:
         os.makedirs(os.path.dirname(args.docs_png), exist_ok=True)
         shutil.copyfile(png, args.docs_png)
-    print(markdown_table(summaries, list(summaries[0])))
+    # Norms in scientific notation (they span decades), the loss fixed.
+    print(pd.DataFrame(summaries).to_markdown(
+        index=False, floatfmt=("", ".2e", ".2e", ".2e", ".2e", ".3f")))
     for clipnorm in ("None", "1.0"):
         losses = [r["loss"] for r in clip_rows if r["clipnorm"] == clipnorm]
         print(f"clipnorm={clipnorm}: first loss {losses[0]:.3g}, "

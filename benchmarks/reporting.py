@@ -1,6 +1,10 @@
-"""Tables, CSV files and the machine line for the benchmark scripts."""
+"""The machine line, medians and table output of the benchmark scripts.
 
-import csv
+Every benchmark keeps its results in a `pandas.DataFrame`, prints it with
+`DataFrame.to_markdown` and writes it with `DataFrame.to_csv` (through
+`save_csv` or `save_table` below).
+"""
+
 import os
 import platform
 import statistics
@@ -32,7 +36,11 @@ def cpu_description() -> str:
     except OSError:
         pass
     present = [flag for flag in CPU_FLAGS if flag in flags] or ["none known"]
-    return f"{model}, {os.cpu_count()} cores, flags: {' '.join(present)}"
+    line = f"{model}, {os.cpu_count()} cores, flags: {' '.join(present)}"
+    usable = len(os.sched_getaffinity(0))
+    if usable < os.cpu_count():  # e.g. under `taskset -c 0`
+        line += f" (this process pinned to {usable})"
+    return line
 
 
 def median_ms(samples):
@@ -40,26 +48,49 @@ def median_ms(samples):
     return 1000.0 * statistics.median(samples)
 
 
-def write_csv(rows, path):
-    """Writes a list of dicts (same keys) to `path`, creating its folder."""
+def save_csv(frame, path) -> None:
+    """Writes a table to `path` as CSV (no index), all at once.
+
+    Creates the folder, writes a temporary file beside `path` and renames it
+    over `path`, so a reader never sees a half-written file.
+
+    Args:
+        frame: `pandas.DataFrame`, the rows to write.
+        path: str, the CSV file.
+
+    Example:
+
+    >>> save_csv(pandas.DataFrame({"a": [1]}), "/tmp/a.csv")  # doctest: +SKIP
+    """
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    partial = f"{path}.{os.getpid()}.tmp"
+    try:
+        frame.to_csv(partial, index=False)
+        os.replace(partial, path)
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)
 
 
-def markdown_table(rows, columns):
-    """Formats dict rows as a Markdown table with the given columns."""
-    lines = [
-        "| " + " | ".join(columns) + " |",
-        "|" + "|".join("---" for _ in columns) + "|",
-    ]
-    for row in rows:
-        cells = []
-        for column in columns:
-            value = row[column]
-            cells.append(f"{value:.2f}" if isinstance(value, float) else
-                         str(value))
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+def save_table(frame, path, floatfmt=".2f") -> None:
+    """Prints a table in Markdown and writes the same rows to a CSV file.
+
+    Args:
+        frame: `pandas.DataFrame`, the rows, one per measurement.
+        path: str, the CSV file (see `save_csv`).
+        floatfmt: str or sequence of str, the format of float cells, one for
+            all columns or one per column (tabulate's `floatfmt`). Defaults
+            to `".2f"`.
+
+    Example:
+
+    >>> save_table(pandas.DataFrame({"ms": [1.5]}), "t.csv")  # doctest: +SKIP
+    |   ms |
+    |-----:|
+    | 1.50 |
+    <BLANKLINE>
+    wrote t.csv
+    """
+    print(frame.to_markdown(index=False, floatfmt=floatfmt))
+    save_csv(frame, path)
+    print(f"\nwrote {path}")

@@ -41,8 +41,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from benchmarks.reporting import cpu_description  # noqa: E402
-from benchmarks.reporting import markdown_table  # noqa: E402
-from benchmarks.reporting import write_csv  # noqa: E402
+from benchmarks.reporting import save_csv  # noqa: E402
 from saved_models.export import list_versions  # noqa: E402
 from saved_models.serving import exported_models  # noqa: E402
 from saved_models.warmup import WARMUP_FILE, read_warmup_inputs  # noqa: E402
@@ -224,8 +223,8 @@ def main(argv=None) -> pd.DataFrame:
     table = summarize(rows)
     print(f"\nIn-process SavedModel latency, {args.calls} calls per client "
           f"per round, medians of {args.repeats} interleaved rounds:\n")
-    print(markdown_table(table.to_dict("records"), TABLE_COLUMNS))
-    write_csv(rows, args.output)
+    print(table.to_markdown(index=False, floatfmt=".2f"))
+    save_csv(pd.DataFrame(rows), args.output)
     print(f"\nwrote {args.output}")
     return table
 

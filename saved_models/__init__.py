@@ -13,4 +13,6 @@
   (`python -m saved_models.check`), including `saved_models.cpp_loader`,
   which loads it with `tensorflow::LoadSavedModel` from C++.
 - `saved_models.fresh_process`: runs a check in a TensorFlow-only process.
+- `saved_models.request_checks`: the bounds every signature checks first
+  (items per request, token ids sent back).
 """

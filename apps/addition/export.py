@@ -17,7 +17,8 @@ TensorFlow export of the same run must equal (`tests/apps/
 jax_parity_test.py`).
 
 A request holds at most `MAX_PROBLEMS` problems (a larger one fails with
-INVALID_ARGUMENT "at most ... problems per request; split the batch").
+INVALID_ARGUMENT "a request holds at most ... problems; split it into several
+requests").
 Malformed requests never fail the batch: each bad element gets `sum = ""`
 and an `error` text saying what was wrong, while the others are answered:
 
@@ -53,6 +54,7 @@ from apps.framework import BaseExportConfig
 from apps.framework import Restored
 from apps.framework import export_command
 from saved_models.export import export_versioned, require_tensorflow_backend
+from saved_models.request_checks import at_most_per_request
 
 # Longest operand the serving signature accepts.
 DEFAULT_SERVING_DIGITS = 20
@@ -90,13 +92,8 @@ def make_serving_fn(model: keras.Model, max_digits: int):
     zeros = "0" * (max_digits + 1)
 
     def serve(problems):
-        problems = tf.reshape(problems, [-1])  # (batch,)
-        with tf.control_dependencies([tf.debugging.assert_less_equal(
-            tf.size(problems), MAX_PROBLEMS,
-            message=f"at most {MAX_PROBLEMS} problems per request; split "
-            "the batch",
-        )]):
-            problems = tf.identity(problems)
+        problems = at_most_per_request(
+            tf.reshape(problems, [-1]), MAX_PROBLEMS, "problems")  # (batch,)
         too_long = tf.strings.length(problems) > MAX_REQUEST_BYTES
         # Huge strings are dropped before any regex runs over them.
         text = tf.where(too_long, tf.constant(""), problems)

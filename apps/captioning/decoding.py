@@ -32,7 +32,7 @@ def make_decoder(model: keras.Model, tokenizer: Tokenizer, max_words: int,
 
     Returns:
         An `AttentionDecoder` generating up to `max_words + 1` tokens (the
-        `<end>` included).
+        `<end>` included), never `<pad>`, `<start>` or `<unk>`.
     """
     if num_beams == 1:
         sampler = samplers.get("greedy")
@@ -47,6 +47,8 @@ def make_decoder(model: keras.Model, tokenizer: Tokenizer, max_words: int,
         end_token_id=tokenizer.end_id,
         max_length=max_words + 1,
         pad_token_id=tokenizer.pad_id,
+        banned_token_ids=(tokenizer.pad_id, tokenizer.start_id,
+                          tokenizer.unk_id),
     )
 
 

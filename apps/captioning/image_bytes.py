@@ -23,6 +23,8 @@ into it, one at a time: a request of 32 images of 16 megapixels, past its
 pixel total after two, takes about a second on two CPU cores.
 """
 
+from saved_models.request_checks import at_most_per_request
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PNG_IHDR = b"\x00\x00\x00\x0dIHDR"  # length 13, then the chunk type
 PNG_IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # the last chunk, with its CRC
@@ -154,14 +156,9 @@ def make_image_fn(image_size: int, max_images: int, max_image_bytes: int,
         return tf.round(image) / 255.0  # as `datasets.captions.decode_image`
 
     def images_fn(images):
-        images = tf.reshape(images, [-1])  # (n,)
+        images = at_most_per_request(
+            tf.reshape(images, [-1]), max_images, "images")  # (n,)
         count = tf.shape(images)[0]
-        with tf.control_dependencies([tf.debugging.assert_less_equal(
-            count, max_images,
-            message=f"a request holds at most {max_images} images; split it "
-            "into smaller requests",
-        )]):
-            images = tf.identity(images)
         length = tf.strings.length(images)
 
         def last(size):  # the last `size` bytes (all of a shorter string)

@@ -31,7 +31,6 @@ from rnn_layers import AttentionDecoder
 from rnn_layers import BeamSampler
 from rnn_layers import GreedySampler
 from rnn_layers import TopPSampler
-from rnn_layers import ban_tokens
 from rnn_layers import samplers
 from rnn_layers.samplers import pack_states, state_sizes, unpack_states
 
@@ -105,17 +104,6 @@ def banned_ids(tokenizer) -> list[int]:
             tokenizer.token_id("separator")]
 
 
-def banning_head(head, token_ids):
-    """`head` (attention vector -> logits) with `token_ids` never chosen.
-
-    `rnn_layers.ban_tokens` wraps a sampler's `next`; the head is used as
-    one, its input in the place of the prompt.
-    """
-    banned = ban_tokens(
-        lambda outputs, cache, index: (head(outputs), None, cache), token_ids)
-    return lambda outputs: banned(outputs, (), 0)[0]
-
-
 def make_decoder(model: keras.Model, tokenizer, sampler,
                  max_reply_tokens: int) -> AttentionDecoder:
     """The `AttentionDecoder` over the trained decoder layers.
@@ -131,12 +119,13 @@ def make_decoder(model: keras.Model, tokenizer, sampler,
     return AttentionDecoder(
         model.get_layer("decoder").cell,
         reply_embedding(model),
-        banning_head(model.get_layer("logits"), banned_ids(tokenizer)),
+        model.get_layer("logits"),
         sampler=sampler,
         start_token_id=tokenizer.start_id,
         end_token_id=tokenizer.end_id,
         max_length=max_reply_tokens + 1,
         pad_token_id=PAD_ID,
+        banned_token_ids=banned_ids(tokenizer),
     )
 
 

@@ -103,6 +103,9 @@ from apps.framework.flags import require_positive_integers
 from datasets.dialogues import TURN_SEPARATOR
 from datasets.tokenizers import GraphTokenizer
 from saved_models.export import export_versioned, require_tensorflow_backend
+from saved_models.request_checks import at_most_per_request
+from saved_models.request_checks import batch_bound_check
+from saved_models.request_checks import id_range_checks
 
 MAX_MESSAGES = 64  # messages per request
 DEFAULT_MAX_BEAMS = 4  # widest beam of the `generate` signature
@@ -208,11 +211,8 @@ def make_serving_fns(model: keras.Model, tokenizer, train_config,
     nucleus = decoder_of(dataclasses.replace(decoding, sampling="top_p"))
 
     def prepare(message):
-        message = tf.reshape(message, [-1])  # (batch,)
-        tf.debugging.assert_less_equal(
-            tf.size(message), MAX_MESSAGES,
-            message=f"a request holds at most {MAX_MESSAGES} messages; "
-                    "split it into several requests")
+        message = at_most_per_request(
+            tf.reshape(message, [-1]), MAX_MESSAGES, "messages")  # (batch,)
         context, empty = contexts(message)
         batch = tf.shape(context)[0]
         # An empty batch gets one row: some CPU kernels mishandle 0 rows.
@@ -297,16 +297,8 @@ def make_step_fn(greedy, nucleus, graph_tokenizer, vocabulary_size: int,
              temperature):
         batch = tf.shape(tokens)[0]
         checks = _sampling_checks(top_p, temperature) + [
-            tf.debugging.assert_less_equal(
-                batch, MAX_MESSAGES,
-                message=f"a request holds at most {MAX_MESSAGES} replies; "
-                        "split it into several requests"),
-            tf.debugging.assert_non_negative(
-                tokens,
-                message=f"`tokens` ids must be in [0, {vocabulary_size})"),
-            tf.debugging.assert_less(
-                tokens, vocabulary_size,
-                message=f"`tokens` ids must be in [0, {vocabulary_size})"),
+            batch_bound_check(batch, MAX_MESSAGES, "replies"),
+            *id_range_checks(tokens, vocabulary_size, "tokens"),
             tf.debugging.assert_equal(
                 tf.shape(tokens)[1], length,
                 message=f"`tokens` must be [batch, {length}], as `encode` "

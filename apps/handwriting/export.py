@@ -63,6 +63,7 @@ from apps.handwriting.config import APP
 from apps.handwriting.drawing import stroke_width
 from apps.handwriting.generate import Style, generate
 from saved_models.export import export_versioned, require_tensorflow_backend
+from saved_models.request_checks import at_most_per_request
 
 DEFAULT_MAX_CHARACTERS = 100
 DEFAULT_POINTS_PER_CHARACTER = 40
@@ -76,19 +77,6 @@ REFERENCE_TEXTS = ("hello", "ink")  # less what the run's alphabet lacks
 REFERENCE_POINTS = 60  # points of a reference prediction-network line
 REFERENCE_BIAS = 0.5  # bias and seed of the primed reference request
 REFERENCE_SEED = 3
-
-
-def _checked_batch(tf, items):
-    """`items` (batch first), once the batch is at most `MAX_BATCH`.
-
-    Checked before any per-item work, so an oversized request is refused
-    at once (and costs no memory).
-    """
-    check = tf.debugging.assert_less_equal(
-        tf.shape(items)[0], MAX_BATCH,
-        message=f"at most {MAX_BATCH} items per request; split the batch")
-    with tf.control_dependencies([check]):
-        return tf.identity(items)
 
 
 def _checked_bias(tf, bias):
@@ -149,7 +137,7 @@ class Writer:
         """The synthesis network's `generate` signature."""
         import tensorflow as tf
 
-        text = _checked_batch(tf, tf.reshape(text, [-1]))
+        text = at_most_per_request(tf.reshape(text, [-1]), MAX_BATCH, "items")
         priming_text = tf.reshape(priming_text, [-1])
         _, text_lengths, text_error = serving.encode_text(
             text, self.alphabet, self.max_characters)
@@ -177,7 +165,8 @@ class Writer:
         """The prediction network's `generate` signature."""
         import tensorflow as tf
 
-        num_points = _checked_batch(tf, tf.reshape(num_points, [-1]))
+        num_points = at_most_per_request(
+            tf.reshape(num_points, [-1]), MAX_BATCH, "items")
         priming, priming_lengths, error = self._priming(
             priming_strokes, priming_lengths)
         error = tf.where(

@@ -42,8 +42,8 @@ imported; tokenization is in the graph, see
 
 Per-request bounds (so no request runs unbounded): at most `MAX_PROMPTS`
 prompts per `generate`, `serving_default`, `start` or `step` request and `MAX_TEXTS` texts
-per `score` request (more fail with INVALID_ARGUMENT "at most ... per
-request; split the batch"); of each prompt only the last `MAX_PROMPT_BYTES`
+per `score` request (more fail with INVALID_ARGUMENT "a request holds at
+most ...; split it into several requests"); of each prompt only the last `MAX_PROMPT_BYTES`
 bytes and `MAX_PROMPT_TOKENS` tokens are read, at most `MAX_NEW_TOKENS`
 tokens are added; of each text only the first `MAX_SCORE_BYTES` bytes and
 `MAX_SCORE_TOKENS` tokens are scored. A `generate` request thus costs at
@@ -104,6 +104,9 @@ from apps.language_model.sampling import stream_step
 from datasets.tokenizers import GraphTokenizer, Tokenizer
 from rnn_layers import samplers
 from saved_models.export import export_versioned, require_tensorflow_backend
+from saved_models.request_checks import at_most_per_request
+from saved_models.request_checks import batch_bound_check
+from saved_models.request_checks import id_range_checks
 
 MAX_PROMPTS = 256  # prompts per `generate` / `serving_default` request
 MAX_TEXTS = 16  # texts per `score` request
@@ -121,23 +124,12 @@ REFERENCE_PROMPTS = ("The ", "", "def ")
 REFERENCE_NEW_TOKENS = 24  # tokens of the reference `generate` request
 
 
-def _at_most(texts, limit: int, name: str):
-    """`texts` `(batch,)`, after checking that the batch has <= `limit` items."""
-    import tensorflow as tf
-
-    check = tf.debugging.assert_less_equal(
-        tf.size(texts), limit,
-        message=f"at most {limit} {name} per request; split the batch",
-    )
-    with tf.control_dependencies([check]):
-        return tf.reshape(texts, [-1])
-
-
 def _prompt_ids(graph_tokenizer, prompts):
     """Padded prompt ids `(batch, max_len)` and lengths `(batch,)`."""
     import tensorflow as tf
 
-    prompts = _at_most(prompts, MAX_PROMPTS, "prompts")  # (batch,)
+    prompts = at_most_per_request(
+        tf.reshape(prompts, [-1]), MAX_PROMPTS, "prompts")  # (batch,)
     length = tf.strings.length(prompts)
     tail = tf.strings.substr(
         prompts, tf.maximum(length - MAX_PROMPT_BYTES, 0),
@@ -188,7 +180,8 @@ def make_score_fn(model: keras.Model, tokenizer: Tokenizer, graph_tokenizer):
     import tensorflow as tf
 
     def score(texts):
-        texts = _at_most(texts, MAX_TEXTS, "texts")  # (batch,)
+        texts = at_most_per_request(
+            tf.reshape(texts, [-1]), MAX_TEXTS, "texts")  # (batch,)
         head = tf.strings.substr(texts, 0, MAX_SCORE_BYTES)
         ids = graph_tokenizer.tokenize(head)[:, :MAX_SCORE_TOKENS]
         lengths = tf.cast(ids.row_lengths(), tf.int32)
@@ -244,15 +237,8 @@ def make_stream_fns(model: keras.Model, tokenizer: Tokenizer,
     def step(token, state, index, seed, temperature, top_k, top_p):
         batch = tf.shape(token)[0]
         checks = _sampling_checks(temperature, top_p) + [
-            tf.debugging.assert_less_equal(
-                batch, MAX_PROMPTS,
-                message=f"at most {MAX_PROMPTS} streams per request; split "
-                        "the batch"),
-            tf.debugging.assert_non_negative(
-                token, message=f"`token` ids must be in [0, {vocabulary})"),
-            tf.debugging.assert_less(
-                token, vocabulary,
-                message=f"`token` ids must be in [0, {vocabulary})"),
+            batch_bound_check(batch, MAX_PROMPTS, "streams"),
+            *id_range_checks(token, vocabulary, "token"),
             tf.debugging.assert_equal(
                 tf.shape(state), tf.stack([batch, state_size]),
                 message=f"`state` must be [batch, {state_size}] with the "

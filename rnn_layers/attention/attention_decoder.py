@@ -4,6 +4,8 @@ import keras
 from keras import ops
 
 from rnn_layers.samplers import serialization
+from rnn_layers.samplers.ban_tokens import ban_logits
+from rnn_layers.samplers.ban_tokens import checked_token_ids
 from rnn_layers.samplers.recurrent_next import recurrent_next
 from rnn_layers.samplers.sampler import _check_positive_int
 from rnn_layers.samplers.sampler import picked_log_probs
@@ -64,6 +66,9 @@ class AttentionDecoder:
         max_length: positive int, the most tokens generated per sequence,
             the end token included. Defaults to `20`.
         pad_token_id: int written after the end token. Defaults to `0`.
+        banned_token_ids: ids never generated (their logits are `NEG_INF`
+            at every step, for every sampler), such as `<pad>`, `<unk>` and
+            the start token. Defaults to `()`.
 
     Call arguments:
         memory: float `(batch, time, memory_depth)`, the encoder outputs.
@@ -115,6 +120,7 @@ class AttentionDecoder:
         end_token_id=None,
         max_length=20,
         pad_token_id=0,
+        banned_token_ids=(),
     ):
         if not hasattr(wrapper, "prepare_constants"):
             raise TypeError(
@@ -140,6 +146,7 @@ class AttentionDecoder:
         self.end_token_id = end_token_id
         self.max_length = max_length
         self.pad_token_id = pad_token_id
+        self.banned_token_ids = checked_token_ids(banned_token_ids)
 
     def step(self, tokens, states, constants):
         """One decoding step: `(batch,)` tokens -> `(logits, new_states)`."""
@@ -148,7 +155,10 @@ class AttentionDecoder:
         )
         if self.wrapper.output_alignments:
             output, _ = self.wrapper.split_output(output)
-        return self.head(output), tuple(states)
+        logits = self.head(output)
+        if self.banned_token_ids.size:
+            logits = ban_logits(logits, self.banned_token_ids)
+        return logits, tuple(states)
 
     def _check_layers_built(self):
         for name, layer in (("wrapper", self.wrapper),

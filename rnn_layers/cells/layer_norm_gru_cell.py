@@ -5,8 +5,13 @@ from keras import initializers
 from keras import ops
 
 from rnn_layers.cells.gate_math import gru_gates
-from rnn_layers.cells.layer_norm_lstm_cell import layer_norm
+from rnn_layers.cells.layer_norm_math import layer_norm
 from rnn_layers.cells.recurrent_cell import RecurrentCell
+from rnn_layers.fused.activation_grads import unsupported_activations
+from rnn_layers.fused.layer_norm_gru_recurrence import (
+    layer_norm_gru_recurrence,
+)
+from rnn_layers.fused.sequence_io import normalized_projection
 
 
 @keras.saving.register_keras_serializable(package="rnn_layers")
@@ -32,7 +37,11 @@ class LayerNormGRUCell(RecurrentCell):
     `kernel`, `recurrent_kernel` and `bias` have Keras' GRU names and gate
     order (z, r, h); the bias is a single `(3 * units,)` vector. The norms
     add `kernel_norm_gamma`/`_beta` and `recurrent_norm_gamma`/`_beta`, each
-    `(3 * units,)`.
+    `(3 * units,)`. Inside `rnn_layers.RNN` whole sequences run through a
+    fused loop with a hand-written backward pass
+    (`fused/layer_norm_gru_recurrence.py`; `LN_x(x_t W) + b` of all steps at
+    once) when both activations are among `sigmoid`, `tanh`, `relu` and
+    `linear` (`fused_support()`); stepping the cell gives the same numbers.
 
     Args:
         units: positive int, dimensionality of the output space.
@@ -139,6 +148,47 @@ class LayerNormGRUCell(RecurrentCell):
             a, g, h_tm1, self.activation, self.recurrent_activation
         )
         return h, [h]
+
+    def fused_support(self):
+        return unsupported_activations(
+            activation=self.activation,
+            recurrent_activation=self.recurrent_activation,
+        )
+
+    def fused_projection(self, sequences, input_mask, go_backwards):
+        return normalized_projection(
+            sequences,
+            self.kernel,
+            (self.kernel_norm_gamma, self.kernel_norm_beta),
+            self.bias if self.use_bias else None,
+            self.norm_epsilon,
+            input_mask,
+            go_backwards,
+        )
+
+    def fused_recurrence(
+        self,
+        projected,
+        initial_state,
+        mask,
+        recurrent_mask,
+        matmul_dtype,
+        compile_forward,
+    ):
+        h_seq, h_last = layer_norm_gru_recurrence(
+            projected,
+            initial_state[0],
+            self.recurrent_kernel,
+            (self.recurrent_norm_gamma, self.recurrent_norm_beta),
+            self.norm_epsilon,
+            mask=mask,
+            recurrent_mask=recurrent_mask,
+            activation=self.activation,
+            recurrent_activation=self.recurrent_activation,
+            matmul_dtype=matmul_dtype,
+            compile_forward=compile_forward,
+        )
+        return h_seq, [h_last]
 
     def get_config(self):
         config = {

@@ -4,27 +4,14 @@ import keras
 from keras import initializers
 from keras import ops
 
+from rnn_layers.cells.gate_math import layer_norm_lstm_gates
+from rnn_layers.cells.layer_norm_math import layer_norm
 from rnn_layers.cells.recurrent_cell import RecurrentCell
-
-
-def layer_norm(x, gamma, beta, epsilon):
-    """Normalizes `x` over its last axis, then scales and shifts it.
-
-    `gamma * (x - mean) / sqrt(var + epsilon) + beta` (Ba et al., 2016), the
-    same computation as `keras.layers.LayerNormalization(axis=-1)`.
-
-    Args:
-        x: tensor `(..., features)`.
-        gamma: scale, `(features,)`.
-        beta: shift, `(features,)`.
-        epsilon: float added to the variance.
-
-    Returns:
-        A tensor shaped like `x`.
-    """
-    mean = ops.mean(x, axis=-1, keepdims=True)
-    variance = ops.mean(ops.square(x - mean), axis=-1, keepdims=True)
-    return (x - mean) * ops.rsqrt(variance + epsilon) * gamma + beta
+from rnn_layers.fused.activation_grads import unsupported_activations
+from rnn_layers.fused.layer_norm_lstm_recurrence import (
+    layer_norm_lstm_recurrence,
+)
+from rnn_layers.fused.sequence_io import normalized_projection
 
 
 @keras.saving.register_keras_serializable(package="rnn_layers")
@@ -38,7 +25,7 @@ class LayerNormLSTMCell(RecurrentCell):
     stored and squashed:
 
     ```
-    z = LN_x(x_t W) + LN_h(h_{t-1} U) + b         # (batch, 4 * units)
+    z = LN_x(x_t W) + b + LN_h(h_{t-1} U)         # (batch, 4 * units)
     i, f, c~, o = sigmoid(z_i), sigmoid(z_f), tanh(z_c), sigmoid(z_o)
     c_t = LN_c(f * c_{t-1} + i * c~)
     h_t = o * tanh(c_t)
@@ -47,7 +34,11 @@ class LayerNormLSTMCell(RecurrentCell):
     `kernel`, `recurrent_kernel` and `bias` have Keras' LSTM names and gate
     order (i, f, c, o). The norms add `kernel_norm_gamma`/`_beta`
     (`4 * units`), `recurrent_norm_gamma`/`_beta` (`4 * units`) and
-    `state_norm_gamma`/`_beta` (`units`).
+    `state_norm_gamma`/`_beta` (`units`). Inside `rnn_layers.RNN` whole
+    sequences run through a fused loop with a hand-written backward pass
+    (`fused/layer_norm_lstm_recurrence.py`; `LN_x(x_t W) + b` of all steps
+    at once) when both activations are among `sigmoid`, `tanh`, `relu` and
+    `linear` (`fused_support()`); stepping the cell gives the same numbers.
 
     Args:
         units: positive int, dimensionality of the output space.
@@ -165,27 +156,68 @@ class LayerNormLSTMCell(RecurrentCell):
         x = self.dropped_inputs(inputs, training)
         h = self.dropped_state(h_tm1, training)
         eps = self.norm_epsilon
-        z = layer_norm(
+        a = layer_norm(
             ops.matmul(x, self.kernel),
             self.kernel_norm_gamma,
             self.kernel_norm_beta,
             eps,
-        ) + layer_norm(
+        )  # (batch, 4 * units)
+        if self.use_bias:
+            a = a + self.bias
+        z = a + layer_norm(
             ops.matmul(h, self.recurrent_kernel),
             self.recurrent_norm_gamma,
             self.recurrent_norm_beta,
             eps,
-        )  # (batch, 4 * units)
-        if self.use_bias:
-            z = z + self.bias
-        z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)  # 4 x (batch, units)
-        i = self.recurrent_activation(z_i)
-        f = self.recurrent_activation(z_f)
-        o = self.recurrent_activation(z_o)
-        c = f * c_tm1 + i * self.activation(z_c)
-        c = layer_norm(c, self.state_norm_gamma, self.state_norm_beta, eps)
-        h = o * self.activation(c)
+        )
+        h, c, _, _ = layer_norm_lstm_gates(
+            z, c_tm1, self.state_norm_gamma, self.state_norm_beta, eps,
+            self.activation, self.recurrent_activation,
+        )
         return h, [h, c]
+
+    def fused_support(self):
+        return unsupported_activations(
+            activation=self.activation,
+            recurrent_activation=self.recurrent_activation,
+        )
+
+    def fused_projection(self, sequences, input_mask, go_backwards):
+        return normalized_projection(
+            sequences,
+            self.kernel,
+            (self.kernel_norm_gamma, self.kernel_norm_beta),
+            self.bias if self.use_bias else None,
+            self.norm_epsilon,
+            input_mask,
+            go_backwards,
+        )
+
+    def fused_recurrence(
+        self,
+        projected,
+        initial_state,
+        mask,
+        recurrent_mask,
+        matmul_dtype,
+        compile_forward,
+    ):
+        h_seq, h_last, c_last = layer_norm_lstm_recurrence(
+            projected,
+            initial_state[0],
+            initial_state[1],
+            self.recurrent_kernel,
+            (self.recurrent_norm_gamma, self.recurrent_norm_beta),
+            (self.state_norm_gamma, self.state_norm_beta),
+            self.norm_epsilon,
+            mask=mask,
+            recurrent_mask=recurrent_mask,
+            activation=self.activation,
+            recurrent_activation=self.recurrent_activation,
+            matmul_dtype=matmul_dtype,
+            compile_forward=compile_forward,
+        )
+        return h_seq, [h_last, c_last]
 
     def get_config(self):
         config = {

@@ -167,6 +167,26 @@ class RecurrentCell(keras.layers.Layer, DropoutMasks):
         """The bias added to the input projection."""
         return self.bias
 
+    def fused_projection(self, sequences, input_mask, go_backwards):
+        """The input term of every step, hoisted out of the fused loop.
+
+        `x_t W + b` for all timesteps as one matmul, with the weights of
+        `fused_input_weights()`; cells whose input term is more than that
+        (the layer-normalized ones) override it.
+
+        Args:
+            sequences: `(batch, time, input_dim)`.
+            input_mask: `(batch, input_dim)` dropout mask or `None`.
+            go_backwards: whether to reverse the time axis.
+
+        Returns:
+            float32 `(time, batch, gates * units)`, in processing order.
+        """
+        kernel, bias = self.fused_input_weights()
+        return time_major_projection(
+            sequences, kernel, bias, input_mask, go_backwards
+        )
+
     def fused_support(self):
         """Says whether this cell, as configured, can run a fused loop.
 
@@ -227,8 +247,8 @@ class RecurrentCell(keras.layers.Layer, DropoutMasks):
     ):
         """Runs a whole sequence through the cell's fused loop.
 
-        The input projection of all timesteps is one matmul; the loop itself
-        is `fused_recurrence`.
+        The input term of all timesteps is computed at once
+        (`fused_projection`); the loop itself is `fused_recurrence`.
 
         Args:
             sequences: `(batch, time, input_dim)`.
@@ -255,13 +275,10 @@ class RecurrentCell(keras.layers.Layer, DropoutMasks):
                 f"{reason}; step the cell instead (`rnn_layers.RNN(cell, "
                 "fused='auto')` does when needed)."
             )
-        kernel, bias = self.fused_input_weights()
         input_mask = None
         if training and self.dropout > 0:
             input_mask = self.get_dropout_mask(sequences[:, 0])
-        projected = time_major_projection(
-            sequences, kernel, bias, input_mask, go_backwards
-        )
+        projected = self.fused_projection(sequences, input_mask, go_backwards)
         step_mask = time_major_mask(mask, go_backwards)
         zoneout_kwargs = {}
         if getattr(self, "zoneout", 0) > 0:

@@ -24,6 +24,43 @@ def _flat(x, width):
     return ops.reshape(x, (-1, width))  # (time * batch, width)
 
 
+def _update_factors(z, n, h_prev_seq, activation_grad,
+                    recurrent_activation_grad):
+    """`(a, b_z)` with dA_n = dh' ⊙ a and dA_z = dh' ⊙ b_z at every step."""
+    a = (1.0 - z) * activation_grad(n)  # (time, batch, units)
+    b_z = (h_prev_seq - n) * recurrent_activation_grad(z)
+    return a, b_z
+
+
+def reset_after_factors(z, r, n, hu_h, h_prev_seq, activation_grad,
+                        recurrent_activation_grad):
+    """The reset-after gate gradients' parts free of the carried gradient.
+
+    For all timesteps at once: with dh' a step's gradient of h̃_t, the
+    gradient of the input projection is dA_x = [dh', dh', dh'] ⊙ x_factors
+    and that of the recurrent projection `hu` is dA_h = [dh', dh', dh'] ⊙
+    h_factors (gate order z, r, h).
+
+    Args:
+        z, r, n: `(time, batch, units)`, the gates and the candidate.
+        hu_h: `(time, batch, units)`, the candidate's recurrent projection.
+        h_prev_seq: `(time, batch, units)`, `h_{t-1}` of every step.
+        activation_grad: the candidate activation's derivative from its
+            output.
+        recurrent_activation_grad: the gates' derivative from their output.
+
+    Returns:
+        `(x_factors, h_factors)`, each `(time, batch, 3 units)`.
+    """
+    a, b_z = _update_factors(
+        z, n, h_prev_seq, activation_grad, recurrent_activation_grad
+    )
+    c = a * hu_h * recurrent_activation_grad(r)
+    x_factors = ops.concatenate([b_z, c, a], axis=-1)
+    h_factors = ops.concatenate([b_z, c, a * r], axis=-1)
+    return x_factors, h_factors
+
+
 def gru_recurrence(
     projected_inputs,
     h0,
@@ -116,16 +153,15 @@ def gru_recurrence(
             d_h_seq, d_h_last = upstream_gradients(upstream, (h_seq, h_last))
             h_prev_seq = ops.concatenate([h_init[None], h_seq[:-1]], axis=0)
             h_in_seq = h_prev_seq * r_mask if dropped else h_prev_seq
-            # The parts of the gate gradients that do not depend on the
-            # carried gradient, for all timesteps at once:
-            # dA_n = dh * a, dA_z = dh * b_z.
             z, r = z_seq, r_seq
-            a = (1.0 - z) * act_grad(n_seq)  # (time, batch, units)
-            b_z = (h_prev_seq - n_seq) * ract_grad(z)
             m_seqs = (m_seq,) if masked else ()
             if reset_after:
+                x_factors, h_factors = reset_after_factors(
+                    z, r, n_seq, step_outputs[4], h_prev_seq, act_grad,
+                    ract_grad,
+                )
                 d_xw, d_rec, dh0 = _backward_reset_after(
-                    d_h_seq, d_h_last, z, r, a, b_z, step_outputs[4], m_seqs
+                    d_h_seq, d_h_last, z, x_factors, h_factors, m_seqs
                 )
                 d_u = mixed_matmul(
                     ops.transpose(_flat(h_in_seq, units)),
@@ -134,6 +170,9 @@ def gru_recurrence(
                 )
                 d_b_rec = ops.sum(_flat(d_rec, 3 * units), axis=0)
             else:
+                a, b_z = _update_factors(
+                    z, n_seq, h_prev_seq, act_grad, ract_grad
+                )
                 d_xw, dh0 = _backward_reset_before(
                     d_h_seq, d_h_last, z, r, a, b_z, h_in_seq, m_seqs
                 )
@@ -174,12 +213,8 @@ def gru_recurrence(
                 return dh_prev + (1.0 - inputs_t[-1]) * dh_t
             return dh_prev
 
-        def _backward_reset_after(d_h_seq, d_h_last, z, r, a, b_z, hu_h,
-                                  m_seqs):
-            c = a * hu_h * ract_grad(r)
-            # dA_x = [dh, dh, dh] * x_factors, dA_h = [dh, dh, dh] * h_factors
-            x_factors = ops.concatenate([b_z, c, a], axis=-1)
-            h_factors = ops.concatenate([b_z, c, a * r], axis=-1)
+        def _backward_reset_after(d_h_seq, d_h_last, z, x_factors,
+                                  h_factors, m_seqs):
             u_t = ops.transpose(u_mm)
 
             def backward_step(dh, inputs_t):

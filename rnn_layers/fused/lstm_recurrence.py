@@ -25,10 +25,48 @@ from keras import ops
 
 from rnn_layers.cells.gate_math import lstm_gates
 from rnn_layers.fused.matmul import mixed_matmul
+from rnn_layers.fused.matmul import recurrent_kernel_grad
 from rnn_layers.fused.recurrence_setup import masked_step
 from rnn_layers.fused.recurrence_setup import recurrence_setup
 from rnn_layers.fused.time_scan import time_scan
 from rnn_layers.fused.upstream_gradients import upstream_gradients
+
+
+def lstm_gate_factors(gates, c_prev_seq, c_out_seq, activation,
+                      activation_grad, recurrent_activation_grad):
+    """The parts of dA_t that do not depend on the carried gradients.
+
+    For all timesteps at once: with dh' and dc' a step's gradients of h̃_t
+    and of the carry state that feeds its output (`c_out`),
+    dc' = ... + dh' ⊙ cell_factor and dA_t = [dc', dc', dc', dh'] ⊙
+    gate_factors (gate order i, f, c, o).
+
+    Args:
+        gates: tuple `(i, f, g, o)`, each `(time, batch, units)`.
+        c_prev_seq: `(time, batch, units)`, `c_{t-1}` of every step.
+        c_out_seq: `(time, batch, units)`, the carry `h̃_t = o ⊙ act(c)`
+            squashes at every step.
+        activation: the cell activation.
+        activation_grad: its derivative from its output.
+        recurrent_activation_grad: the gates' derivative from their output.
+
+    Returns:
+        `(cell_factor, gate_factors)`, `(time, batch, units)` and
+        `(time, batch, 4 units)`.
+    """
+    i, f, g, o = gates
+    tanh_c = activation(c_out_seq)
+    cell_factor = o * activation_grad(tanh_c)  # (time, batch, units)
+    gate_factors = ops.concatenate(
+        [
+            g * recurrent_activation_grad(i),
+            c_prev_seq * recurrent_activation_grad(f),
+            i * activation_grad(g),
+            tanh_c * recurrent_activation_grad(o),
+        ],
+        axis=-1,
+    )  # (time, batch, 4 units)
+    return cell_factor, gate_factors
 
 
 def lstm_recurrence(
@@ -80,7 +118,7 @@ def lstm_recurrence(
         matmul_dtype, [activation, recurrent_activation],
     )
     (act, act_grad), (ract, ract_grad) = setup.activations
-    units, masked, dropped = setup.units, setup.masked, setup.dropped
+    masked, dropped = setup.masked, setup.dropped
     step_dtype = setup.step_dtype
     mask = setup.mask
     zoned = zoneout is not None
@@ -129,17 +167,10 @@ def lstm_recurrence(
                 upstream, (h_seq, h_last, c_last)
             )
             c_prev_seq = ops.concatenate([c_init[None], c_seq[:-1]], axis=0)
-            tanh_c = act(c_cand_seq)
-            cell_factor = o * act_grad(tanh_c)  # (time, batch, units)
-            gate_factors = ops.concatenate(
-                [
-                    g_seq * ract_grad(i),
-                    c_prev_seq * ract_grad(f),
-                    i * act_grad(g_seq),
-                    tanh_c * ract_grad(o),
-                ],
-                axis=-1,
-            )  # (time, batch, 4 units)
+            cell_factor, gate_factors = lstm_gate_factors(
+                (i, f, g_seq, o), c_prev_seq, c_cand_seq, act, act_grad,
+                ract_grad,
+            )
             u_t = ops.transpose(u_mm)  # (4 units, units)
 
             def backward_step(carry, inputs_t):
@@ -179,14 +210,10 @@ def lstm_recurrence(
                 reverse=True,
                 compile_loop=True,
             )
-            h_prev_seq = ops.concatenate([h_init[None], h_seq[:-1]], axis=0)
-            if dropped:
-                h_prev_seq = h_prev_seq * r_mask
-            d_u = mixed_matmul(
-                ops.transpose(ops.reshape(h_prev_seq, (-1, units))),
-                ops.reshape(d_xw, (-1, 4 * units)),
+            d_u = recurrent_kernel_grad(
+                h_init, h_seq, d_xw, r_mask if dropped else None,
                 matmul_dtype,
-            )  # (units, 4 units)
+            )  # (units, gates * units)
             return (
                 d_xw,
                 dh0,

@@ -25,6 +25,35 @@ def mixed_matmul(a, b, matmul_dtype):
     )
 
 
+def recurrent_kernel_grad(h_init, h_seq, d_rec, recurrent_mask, matmul_dtype):
+    """`dU = H_prev^T dA`: the recurrent kernel's gradient over all steps.
+
+    One large matmul after the reverse loop (the cuDNN recipe) instead of a
+    small one per step.
+
+    Args:
+        h_init: `(batch, units)`, the state before the first step.
+        h_seq: `(time, batch, units)`, the states after each step.
+        d_rec: `(time, batch, width)`, the gradients of each step's
+            `h_{t-1} U` (`width` = gates * units).
+        recurrent_mask: `(batch, units)` recurrent dropout mask applied to
+            `h_{t-1}` before `U`, or `None`.
+        matmul_dtype: operand dtype (`mixed_matmul`).
+
+    Returns:
+        float32 `(units, width)`.
+    """
+    h_prev_seq = ops.concatenate([h_init[None], h_seq[:-1]], axis=0)
+    if recurrent_mask is not None:
+        h_prev_seq = h_prev_seq * recurrent_mask
+    units, width = ops.shape(h_seq)[-1], ops.shape(d_rec)[-1]
+    return mixed_matmul(
+        ops.transpose(ops.reshape(h_prev_seq, (-1, units))),
+        ops.reshape(d_rec, (-1, width)),
+        matmul_dtype,
+    )
+
+
 def loop_matmul_dtype(matmul_dtype):
     """Operand dtype of the per-step recurrent matmul inside a fused loop.
 

@@ -23,6 +23,7 @@ and after the loop, sums over time and batch:
 from keras import ops
 
 from rnn_layers.fused.matmul import mixed_matmul
+from rnn_layers.fused.matmul import recurrent_kernel_grad
 from rnn_layers.fused.recurrence_setup import masked_step
 from rnn_layers.fused.recurrence_setup import recurrence_setup
 from rnn_layers.fused.time_scan import time_scan
@@ -159,14 +160,10 @@ def peephole_lstm_recurrence(
                 reverse=True,
                 compile_loop=True,
             )
-            h_prev_seq = ops.concatenate([h_init[None], h_seq[:-1]], axis=0)
-            if dropped:
-                h_prev_seq = h_prev_seq * r_mask
-            d_u = mixed_matmul(
-                ops.transpose(ops.reshape(h_prev_seq, (-1, units))),
-                ops.reshape(d_xw, (-1, 4 * units)),
+            d_u = recurrent_kernel_grad(
+                h_init, h_seq, d_xw, r_mask if dropped else None,
                 matmul_dtype,
-            )  # (units, 4 units)
+            )  # (units, gates * units)
             d_v = ops.stack(
                 [
                     ops.sum(d_xw[..., :units] * c_prev_seq, axis=(0, 1)),

@@ -13,6 +13,8 @@ everywhere.
 import keras
 from keras import ops
 
+from rnn_layers.cells.layer_norm_math import layer_norm
+
 
 def matmul_dtype_for(compute_dtype):
     """Matmul operand dtype for a layer's compute dtype (16-bit stays)."""
@@ -43,6 +45,37 @@ def time_major_projection(sequences, kernel, bias, input_mask, go_backwards):
     if bias is not None:
         projected = projected + bias
     return ops.cast(projected, "float32")
+
+
+def normalized_projection(sequences, kernel, norm, bias, epsilon, input_mask,
+                          go_backwards):
+    """`LN(x W) + b` of all timesteps, for the layer-normalized cells.
+
+    The input term of `LayerNormLSTMCell` and `LayerNormGRUCell` depends on
+    no state, so its layer norm runs outside the loop, over all timesteps at
+    once, differentiated by autodiff.
+
+    Args:
+        sequences: `(batch, time, input_dim)` inputs.
+        kernel: `(input_dim, gates * units)`.
+        norm: pair `(gamma, beta)` of the input norm, each
+            `(gates * units,)`.
+        bias: `(gates * units,)` or `None`, added after the norm.
+        epsilon: float added to the variances.
+        input_mask: `(batch, input_dim)` dropout mask or `None`.
+        go_backwards: whether to reverse the time axis.
+
+    Returns:
+        float32 `(time, batch, gates * units)`.
+    """
+    projected = time_major_projection(
+        sequences, kernel, None, input_mask, go_backwards
+    )
+    gamma, beta = (ops.cast(w, "float32") for w in norm)
+    projected = layer_norm(projected, gamma, beta, epsilon)
+    if bias is not None:
+        projected = projected + ops.cast(bias, "float32")
+    return projected
 
 
 def time_major_mask(mask, go_backwards):

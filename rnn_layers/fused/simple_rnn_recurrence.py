@@ -7,6 +7,7 @@ h_t = act(x_t W + b + h_{t-1} U). The backward loop holds only
 from keras import ops
 
 from rnn_layers.fused.matmul import mixed_matmul
+from rnn_layers.fused.matmul import recurrent_kernel_grad
 from rnn_layers.fused.recurrence_setup import masked_step
 from rnn_layers.fused.recurrence_setup import recurrence_setup
 from rnn_layers.fused.time_scan import time_scan
@@ -50,7 +51,7 @@ def simple_rnn_recurrence(
         matmul_dtype, [activation],
     )
     ((act, act_grad),) = setup.activations
-    units, masked, dropped = setup.units, setup.masked, setup.dropped
+    masked, dropped = setup.masked, setup.dropped
     step_dtype = setup.step_dtype
 
     @ops.custom_gradient
@@ -95,14 +96,10 @@ def simple_rnn_recurrence(
                 reverse=True,
                 compile_loop=True,
             )
-            h_prev_seq = ops.concatenate([h_init[None], h_seq[:-1]], axis=0)
-            if dropped:
-                h_prev_seq = h_prev_seq * r_mask
-            d_u = mixed_matmul(
-                ops.transpose(ops.reshape(h_prev_seq, (-1, units))),
-                ops.reshape(d_xw, (-1, units)),
+            d_u = recurrent_kernel_grad(
+                h_init, h_seq, d_xw, r_mask if dropped else None,
                 matmul_dtype,
-            )
+            )  # (units, gates * units)
             return (
                 d_xw,
                 dh0,

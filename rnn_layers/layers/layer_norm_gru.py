@@ -36,6 +36,11 @@ class LayerNormGRU(CellLayer):
         go_backwards: Defaults to `False`.
         stateful: Defaults to `False`.
         unroll: Defaults to `False`.
+        fused: `"auto"` runs the cell's fused loop (layer norms inside the
+            step, hand-written backward pass) when the activations allow it
+            (`sigmoid`, `tanh`, `relu`, `linear`), `True` also warns when
+            they do not, `False` steps the cell under autodiff (see
+            `rnn_layers.RNN`). Defaults to `"auto"`.
 
     Call arguments:
         sequences: `(batch, time, features)`.

@@ -44,11 +44,13 @@ class RNN(keras.layers.RNN):
     `keras.layers.Bidirectional`) and adds:
 
     - a fused fast path: cells that declare one (`cell.fused_support()`
-      returns `None`: `LSTMCell`, `GRUCell`, `SimpleRNNCell` and the LSTM
-      variants with sigmoid/tanh/relu/linear activations) run the whole
-      sequence through `cell.fused_call`, with the input projection hoisted
-      out of the loop, one recurrent matmul per step and a hand-written
-      backward pass whose reverse loop holds only the recurrent matmul. It
+      returns `None`: `LSTMCell`, `GRUCell`, `SimpleRNNCell`, the LSTM
+      variants and the layer-normalized cells with sigmoid/tanh/relu/linear
+      activations) run the whole sequence through `cell.fused_call`, with
+      the input projection hoisted out of the loop, one recurrent matmul per
+      step and a hand-written backward pass whose reverse loop holds only
+      the recurrent matmul (and, in the layer-normalized cells, the
+      backward of the norms inside the step). It
       gives the same numbers as stepping the cell. As with Keras'
       `use_cudnn`, `fused="auto"` takes it whenever the cell supports it;
       `fused=True` asks for it and warns, when the cell (or `unroll=True`)

@@ -35,21 +35,43 @@ def ban_tokens(next, token_ids):
     >>> keras.ops.convert_to_numpy(tokens).tolist()
     [[0, 0, 0]]
     """
-    token_ids = np.unique(np.asarray(token_ids, "int64").reshape(-1))
-    if token_ids.size == 0:
+    banned_ids = checked_token_ids(token_ids)
+    if banned_ids.size == 0:
         return next
-    if token_ids[0] < 0:
+
+    def banned_next(prompt, cache, index):
+        logits, hidden_states, cache = next(prompt, cache, index)
+        return ban_logits(logits, banned_ids), hidden_states, cache
+
+    return banned_next
+
+
+def checked_token_ids(token_ids) -> np.ndarray:
+    """The distinct ids of `token_ids` as int32, sorted.
+
+    Raises:
+        ValueError: for negative ids.
+    """
+    token_ids = np.unique(np.asarray(token_ids, "int64").reshape(-1))
+    if token_ids.size and token_ids[0] < 0:
         raise ValueError(
             f"Received `token_ids` with {int(token_ids[0])}; expected "
             "non-negative token ids."
         )
-    banned_ids = token_ids.astype("int32")
+    return token_ids.astype("int32")
 
-    def banned_next(prompt, cache, index):
-        logits, hidden_states, cache = next(prompt, cache, index)
-        logits = ops.cast(logits, "float32")
-        vocabulary = ops.arange(ops.shape(logits)[-1], dtype="int32")
-        banned = ops.any(vocabulary[:, None] == banned_ids[None], axis=-1)
-        return ops.where(banned[None], NEG_INF, logits), hidden_states, cache
 
-    return banned_next
+def ban_logits(logits, token_ids):
+    """`logits` `(..., vocabulary)` as float32, `NEG_INF` at `token_ids`.
+
+    Args:
+        logits: float `(..., vocabulary)`.
+        token_ids: int32 array of the banned ids (`checked_token_ids`).
+
+    Returns:
+        float32 logits of the same shape.
+    """
+    logits = ops.cast(logits, "float32")
+    vocabulary = ops.arange(ops.shape(logits)[-1], dtype="int32")
+    banned = ops.any(vocabulary[:, None] == token_ids[None], axis=-1)
+    return ops.where(banned, NEG_INF, logits)

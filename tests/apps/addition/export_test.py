@@ -184,5 +184,5 @@ def test_requests_over_the_item_bound_fail_with_a_message(tiny_addition_export):
     serve = tf.saved_model.load(str(path)).signatures["serving_default"]
     too_many = tf.constant(["1+1"] * (export.MAX_PROBLEMS + 1))
     with pytest.raises(tf.errors.InvalidArgumentError,
-                       match="problems per request; split the batch"):
+                       match="at most 4096 problems; split it into"):
         serve(problems=too_many)

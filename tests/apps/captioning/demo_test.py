@@ -32,6 +32,11 @@ def test_demo_trains_exports_and_serves_from_a_fresh_process(tmp_path):
     ]
     assert all(answers["caption"][:2])
     assert answers["caption"][2:] == ["", "", ""]
+    # The attention plot draws the server's own `attend` answer for the
+    # first scene: its words are the served caption (the demo checks it).
+    words = [w for w in answers["attend_tokens"] if w not in ("", "<end>")]
+    assert " ".join(words) == answers["caption"][0]
+    assert len(answers["attention"]) == len(answers["attend_tokens"])
     assert leak_line.endswith("loaded: none")
     assert (tmp_path / "models" / "captioning" / "1" / "saved_model.pb"
             ).is_file()

@@ -113,6 +113,26 @@ def test_beams_expand_and_beat_greedy():
     assert np.all(beam_scores >= greedy_scores - 1e-5)
 
 
+@pytest.mark.parametrize("sampler", ["greedy", "beam"])
+def test_banned_tokens_are_never_generated(sampler):
+    wrapper, embedding, head = _layers()
+    memory, mask = _memory()
+    kwargs = dict(start_token_id=START, max_length=6)  # no end: 6 tokens
+    if sampler == "beam":
+        sampler = BeamSampler(num_beams=3)
+    free = _numpy(AttentionDecoder(wrapper, embedding, head,
+                                   sampler=sampler, **kwargs)(memory, mask))
+    counts = np.bincount(free[:, 1:].ravel(), minlength=VOCAB)
+    banned = np.argsort(-counts)[:2].tolist()  # what it writes most
+    assert counts[banned].sum() > 0
+    tokens = _numpy(AttentionDecoder(
+        wrapper, embedding, head, sampler=sampler, banned_token_ids=banned,
+        **kwargs)(memory, mask))
+    assert not np.isin(tokens[:, 1:], banned).any()
+    with pytest.raises(ValueError, match="non-negative"):
+        AttentionDecoder(wrapper, embedding, head, banned_token_ids=[-1])
+
+
 def test_initial_state_takes_cell_states_or_all_states():
     decoder = _decoder()
     memory, mask = _memory()

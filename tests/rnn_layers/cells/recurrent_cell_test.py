@@ -25,7 +25,8 @@ REQUIRED_KWARGS = {"NARXCell": {"output_units": 2},
                    "OutputFeedbackRNNCell": {"output_units": 2}}
 # Options that select another fused loop in the same cell class.
 LOOP_VARIANTS = {"GRUCell": [{}, {"reset_after": False}]}
-FUSED_CELLS = ("CIFGLSTMCell", "GRUCell", "LSTMCell", "NoForgetGateLSTMCell",
+FUSED_CELLS = ("CIFGLSTMCell", "GRUCell", "LSTMCell", "LayerNormGRUCell",
+               "LayerNormLSTMCell", "NoForgetGateLSTMCell",
                "PeepholeLSTMCell", "SimpleRNNCell")
 
 
