@@ -5,17 +5,16 @@ from keras import initializers
 from keras import ops
 
 from rnn_layers.cells.gate_math import gru_gates
+from rnn_layers.cells.layer_norm_fused_inputs import LayerNormFusedInputs
 from rnn_layers.cells.layer_norm_math import layer_norm
 from rnn_layers.cells.recurrent_cell import RecurrentCell
-from rnn_layers.fused.activation_grads import unsupported_activations
 from rnn_layers.fused.layer_norm_gru_recurrence import (
     layer_norm_gru_recurrence,
 )
-from rnn_layers.fused.sequence_io import normalized_projection
 
 
 @keras.saving.register_keras_serializable(package="rnn_layers")
-class LayerNormGRUCell(RecurrentCell):
+class LayerNormGRUCell(LayerNormFusedInputs, RecurrentCell):
     """GRU cell with layer normalization of the input and recurrent terms.
 
     The GRU of the seed notes (004, 门控循环单元) with Ba et al.'s (2016)
@@ -148,23 +147,6 @@ class LayerNormGRUCell(RecurrentCell):
             a, g, h_tm1, self.activation, self.recurrent_activation
         )
         return h, [h]
-
-    def fused_support(self):
-        return unsupported_activations(
-            activation=self.activation,
-            recurrent_activation=self.recurrent_activation,
-        )
-
-    def fused_projection(self, sequences, input_mask, go_backwards):
-        return normalized_projection(
-            sequences,
-            self.kernel,
-            (self.kernel_norm_gamma, self.kernel_norm_beta),
-            self.bias if self.use_bias else None,
-            self.norm_epsilon,
-            input_mask,
-            go_backwards,
-        )
 
     def fused_recurrence(
         self,
