@@ -72,6 +72,11 @@ def ban_logits(logits, token_ids):
         float32 logits of the same shape.
     """
     logits = ops.cast(logits, "float32")
-    vocabulary = ops.arange(ops.shape(logits)[-1], dtype="int32")
-    banned = ops.any(vocabulary[:, None] == token_ids[None], axis=-1)
+    vocabulary_size = logits.shape[-1]
+    if vocabulary_size is None:  # only known when the graph runs
+        vocabulary = ops.arange(ops.shape(logits)[-1], dtype="int32")
+        banned = ops.any(vocabulary[:, None] == token_ids[None], axis=-1)
+    else:  # a constant mask, built once when the step is traced
+        banned = np.zeros(vocabulary_size, bool)
+        banned[token_ids[token_ids < vocabulary_size]] = True
     return ops.where(banned, NEG_INF, logits)

@@ -7,6 +7,8 @@ from rnn_layers.samplers import BeamSampler
 from rnn_layers.samplers import GreedySampler
 from rnn_layers.samplers import RandomSampler
 from rnn_layers.samplers import ban_tokens
+from rnn_layers.samplers.ban_tokens import ban_logits
+from rnn_layers.samplers.ban_tokens import checked_token_ids
 from tests.rnn_layers.samplers.fake_models import bigram_next
 from tests.rnn_layers.samplers.fake_models import step_counter
 
@@ -42,3 +44,23 @@ def test_logits_and_empty_list():
     assert ban_tokens(step, []) is step
     with pytest.raises(ValueError, match="-1"):
         ban_tokens(step, [-1, 2])
+
+
+def test_ban_logits_ignores_ids_past_the_vocabulary():
+    logits = np.zeros((2, 4), "float32")
+    banned = _numpy(ban_logits(logits, checked_token_ids([1, 9])))
+    assert banned[:, 1].tolist() == [NEG_INF, NEG_INF]
+    assert np.all(banned[:, [0, 2, 3]] == 0)
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                    reason="only TensorFlow traces an unknown vocabulary size")
+def test_ban_logits_with_a_vocabulary_known_only_at_run_time():
+    import tensorflow as tf
+
+    traced = tf.function(
+        lambda logits: ban_logits(logits, checked_token_ids([1, 9])),
+        input_signature=[tf.TensorSpec((None, None), tf.float32)])
+    banned = traced(tf.zeros((2, 4))).numpy()
+    assert banned[:, 1].tolist() == [NEG_INF, NEG_INF]
+    assert np.all(banned[:, [0, 2, 3]] == 0)
