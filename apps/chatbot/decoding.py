@@ -32,9 +32,12 @@ from rnn_layers import BeamSampler
 from rnn_layers import GreedySampler
 from rnn_layers import TopPSampler
 from rnn_layers import samplers
+from rnn_layers.samplers import best_of_samples
+from rnn_layers.samplers import consensus_of_samples
 from rnn_layers.samplers import pack_states, state_sizes, unpack_states
 
 SAMPLINGS = ("beam", "top_p")
+RANKINGS = ("log_prob", "consensus")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,6 +58,15 @@ class DecodingConfig:
             Defaults to `1.0`.
         max_reply_tokens: int, most tokens per reply; `0` takes the
             training's `max_reply_tokens`. Defaults to `0`.
+        num_samples: int, replies `top_p` sampling draws per message, of
+            which `ranking` keeps one. Defaults to `1`.
+        ranking: str, how `num_samples > 1` replies are ranked:
+            `"log_prob"` (sample-and-rank: best log-probability over the
+            GNMT length penalty of `length_penalty`,
+            `rnn_layers.samplers.best_of_samples`) or `"consensus"`
+            (minimum Bayes risk: the reply most like the others,
+            `rnn_layers.samplers.consensus_of_samples`). Defaults to
+            `"log_prob"`.
     """
 
     sampling: str = "beam"
@@ -64,10 +76,13 @@ class DecodingConfig:
     top_p: float = 0.9
     temperature: float = 1.0
     max_reply_tokens: int = 0
+    num_samples: int = 1
+    ranking: str = "log_prob"
 
     def __post_init__(self):
         require_choice(self, "sampling", SAMPLINGS)
-        require_positive_integers(self, "num_beams")
+        require_choice(self, "ranking", RANKINGS)
+        require_positive_integers(self, ("num_beams", "num_samples"))
         require_non_negative(
             self, ("length_penalty", "no_repeat_ngram_size",
                    "max_reply_tokens"))
@@ -130,12 +145,16 @@ def make_decoder(model: keras.Model, tokenizer, sampler,
 
 
 def decode(encoder: keras.Model, decoder: AttentionDecoder, context,
-           seed=0, temperature=None, top_p=None, return_scores=False):
+           seed=0, temperature=None, top_p=None, return_scores=False,
+           num_samples=1, length_penalty=0.0, ranking="log_prob"):
     """Reply ids of a batch of contexts.
 
     A sampled reply draws its noise from `seed` keyed by its own context
     (`rnn_layers.samplers.prompt_keys`), so equal contexts get equal
-    replies and different ones unrelated draws, whatever the batch.
+    replies and different ones unrelated draws, whatever the batch. With
+    `num_samples > 1` a sampling decoder draws that many replies (sample
+    `i` from seed `seed * num_samples + i`) and keeps one, as `ranking`
+    says (see `DecodingConfig`).
 
     Args:
         encoder: `encoder_model(model)`.
@@ -149,6 +168,12 @@ def decode(encoder: keras.Model, decoder: AttentionDecoder, context,
         top_p: optional float or scalar tensor overriding the sampler's.
         return_scores: bool, also return each reply's log-probability.
             Defaults to `False`.
+        num_samples: Python int, replies drawn per context by a sampling
+            decoder. Defaults to `1`.
+        length_penalty: float, the length penalty of `"log_prob"` ranking.
+            Defaults to `0.0`.
+        ranking: `"log_prob"` or `"consensus"` (see `DecodingConfig`).
+            Defaults to `"log_prob"`.
 
     Returns:
         int32 `(batch, max_reply_tokens + 2)`: `<s>`, the reply, `</s>`,
@@ -156,12 +181,30 @@ def decode(encoder: keras.Model, decoder: AttentionDecoder, context,
     """
     context = ops.cast(context, "int32")
     valid = ops.not_equal(context, PAD_ID)  # (batch, Tc)
-    if decoder.sampler.stochastic:
-        seed = context_seeds(decoder, seed, context)  # (batch,)
     memory, h0, c0 = encoder(context, training=False)
-    return decoder(
-        memory, valid, [h0, c0], seed=seed, temperature=temperature,
-        top_p=top_p, return_scores=return_scores)
+    if not decoder.sampler.stochastic:
+        return decoder(memory, valid, [h0, c0], seed=seed,
+                       temperature=temperature, top_p=top_p,
+                       return_scores=return_scores)
+    samples = [
+        decoder(memory, valid, [h0, c0],
+                seed=context_seeds(decoder, seed * num_samples + index,
+                                   context),
+                temperature=temperature, top_p=top_p,
+                return_scores=return_scores or num_samples > 1)
+        for index in range(num_samples)
+    ]
+    if num_samples == 1:
+        return samples[0]
+    tokens = ops.stack([tokens for tokens, _ in samples])
+    scores = ops.stack([scores for _, scores in samples])
+    if ranking == "consensus":
+        tokens, scores = consensus_of_samples(tokens, scores, (
+            PAD_ID, decoder.start_token_id, decoder.end_token_id))
+    else:
+        tokens, scores = best_of_samples(tokens, scores, PAD_ID,
+                                         length_penalty)
+    return (tokens, scores) if return_scores else tokens
 
 
 def context_seeds(decoder: AttentionDecoder, seed, context):
@@ -273,6 +316,9 @@ class Responder:
         self.tokenizer = tokenizer
         self.train_config = train_config
         self.seed = seed
+        self.num_samples = config.num_samples
+        self.length_penalty = config.length_penalty
+        self.ranking = config.ranking
         self.encoder = encoder_model(model)
         self.decoder = make_decoder(
             model, tokenizer, make_sampler(config),
@@ -298,7 +344,10 @@ class Responder:
         """`decode` of the messages: ids `(batch, length)` [and scores]."""
         result = decode(self.encoder, self.decoder,
                         self.context_ids(messages), seed=self.seed,
-                        return_scores=return_scores)
+                        return_scores=return_scores,
+                        num_samples=self.num_samples,
+                        length_penalty=self.length_penalty,
+                        ranking=self.ranking)
         return keras.tree.map_structure(ops.convert_to_numpy, result)
 
     def reply(self, messages: list[str | bytes]) -> list[str]:

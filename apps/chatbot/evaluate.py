@@ -160,9 +160,13 @@ def score_replies(name: str, replies: list[str], references: list[str],
 
 
 def decoding_name(config: DecodingConfig) -> str:
-    """`"greedy"`, `"beam 4"` or `"top_p 0.9"`."""
+    """`"greedy"`, `"beam 4"`, `"top_p 0.9"`, `"top_p 0.9, best of 8"` or
+    `"top_p 0.9, consensus of 8"`."""
     if config.sampling == "top_p":
-        return f"top_p {config.top_p}"
+        rule = "best" if config.ranking == "log_prob" else "consensus"
+        best = (f", {rule} of {config.num_samples}"
+                if config.num_samples > 1 else "")
+        return f"top_p {config.top_p}{best}"
     return "greedy" if config.num_beams == 1 else f"beam {config.num_beams}"
 
 

@@ -8,7 +8,8 @@ Signatures (they run with only `tensorflow` and `tensorflow_text`):
   `reply` (string vector) and `error` (string vector, `""` when answered),
   decoded as exported (`--sampling`, `--num_beams`, `--length_penalty`,
   `--no_repeat_ngram_size`, `--max_reply_tokens`; `--sampling top_p` draws
-  with seed 0, so a message always gets the same reply).
+  with seed 0, so a message always gets the same reply, and with
+  `--num_samples N` answers with one of N draws, chosen by `--ranking`).
 - `generate(message, num_beams, top_p, temperature, seed)`: the same with
   the decoding chosen per request: `top_p = 0` runs a beam search of
   `num_beams` (1 to the exported `max_beams`; 1 is greedy), `0 < top_p <=
@@ -228,7 +229,10 @@ def make_serving_fns(model: keras.Model, tokenizer, train_config,
 
     def serve(message):
         context, empty, batch = prepare(message)
-        tokens = decode(encoder, default, context, seed=0)
+        tokens = decode(encoder, default, context, seed=0,
+                        num_samples=decoding.num_samples,
+                        length_penalty=decoding.length_penalty,
+                        ranking=decoding.ranking)
         reply, error = finish(tokens, empty, batch)
         return {"reply": reply, "error": error}
 

@@ -12,9 +12,13 @@ Data sets (`--dataset`):
   `--data_dir`, its `train` and `valid` splits; no text, so the prediction
   network only.
 
-Every line is stroke-3 (`datasets/strokes.py`). Offsets are divided by
-their standard deviation over the training lines (`NormalizationStats`) and
-clipped at `clip` of those units. The model reads the previous point and
+Every line is stroke-3 (`datasets/strokes.py`), read at the data set's own
+point rate; `--downsample N` keeps every N-th point of each stroke
+(`downsampled`) before anything else, priming lines included, so every
+input from outside (files, styles, a server's priming strokes) stays at the
+data set's rate. Offsets are divided by their standard deviation over the
+(downsampled) training lines (`NormalizationStats`) and clipped at `clip` of
+those units. The model reads the previous point and
 predicts the next: inputs `[START_POINT, p_1 .. p_{T-1}]`, targets
 `[p_1 .. p_T]`, weight 1 on real points and 0 on padding.
 
@@ -59,6 +63,16 @@ ASSET_FIX = "retrain in a new --run_dir, or restore the file from a backup"
 
 def _rng(seed: int, *key: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
+
+
+def downsampled(lines: StrokeLines, factor: int) -> StrokeLines:
+    """`lines` with every `factor`-th point of each stroke kept
+    (`datasets.strokes.downsample`); `factor=1` returns them as they are."""
+    if factor == 1:
+        return lines
+    return StrokeLines(
+        [stroke_format.downsample(line, factor) for line in lines.strokes],
+        lines.texts, lines.ids)
 
 
 def hershey_lines(train_config, count: int, rng) -> StrokeLines:
@@ -140,6 +154,7 @@ def prepare_assets(run_dir, train_config, train: StrokeLines | None,
             sample = train
             alphabet = build_alphabet(train.texts + validation.texts)
         run_dir.mkdir(parents=True, exist_ok=True)
+        sample = downsampled(sample, train_config.downsample)
         stroke_format.normalization_stats(sample.strokes).save(
             run_dir / STATS_FILE)
         (run_dir / ALPHABET_FILE).write_text(
@@ -201,14 +216,15 @@ def encode_texts(texts, alphabet: str, length: int) -> np.ndarray:
 
 
 def normalized(lines: StrokeLines, stats, clip: float, max_points: int,
-               keep_long: bool) -> StrokeLines:
-    """Lines scaled by `stats`, clipped, without empty lines.
+               keep_long: bool, downsample: int = 1) -> StrokeLines:
+    """Lines downsampled, scaled by `stats`, clipped, without empty lines.
 
-    Lines over `max_points` points (`0`: no bound) are cut when
-    `keep_long` (the prediction network has no text to misalign), else
-    dropped.
+    Lines over `max_points` points (`0`: no bound; counted after
+    downsampling) are cut when `keep_long` (the prediction network has no
+    text to misalign), else dropped.
     """
     kept = []
+    lines = downsampled(lines, downsample)
     for index, line in enumerate(lines.strokes):
         if max_points and len(line) > max_points:
             if not keep_long:

@@ -82,7 +82,8 @@ def evaluate(run_dir: str, num_lines: int) -> dict:
     synthesis = restored.model_config.network == "synthesis"
     lines = data.normalized(lines, restored.assets["stats"],
                             train_config.clip, train_config.max_points,
-                            keep_long=not synthesis)
+                            keep_long=not synthesis,
+                            downsample=train_config.downsample)
     scores = score_lines(restored, lines, text_length)
     return {"network": restored.model_config.network,
             "dataset": train_config.dataset, "epoch": restored.epoch,

@@ -13,7 +13,9 @@ Signatures of the synthesis network (CPU, only `tensorflow` imported):
   priming_lengths)`: the same with an explicit bias (float32 scalar in
   `[0, MAX_BIAS]`), seed (int32 scalar) and, per item, a real line to copy
   the style of (Graves section 5.5): its text, its stroke-3 points in data
-  units `(batch, P, 3)` and how many of them are valid (`0` for none).
+  units `(batch, P, 3)` at the data set's own point rate (a run trained
+  with `--downsample` downsamples them in the graph) and how many of them
+  are valid (`0` for none).
 
 The prediction (unconditional) network takes `num_points` int32 `(batch,)`
 instead of `text` (and `generate` has no `priming_text`).
@@ -106,6 +108,7 @@ class Writer:
         self.alphabet = restored.assets["alphabet"]
         self.stats = restored.assets["stats"]
         self.clip = restored.train_config.clip
+        self.downsample = restored.train_config.downsample
         self.max_characters = max_characters
         self.points_per_character = points_per_character
         self.width = stroke_width(self.stats)
@@ -130,7 +133,8 @@ class Writer:
 
     def _priming(self, strokes, lengths):
         return serving.check_priming(
-            strokes, lengths, self.stats.std, self.clip, MAX_PRIMING_POINTS)
+            strokes, lengths, self.stats.std, self.clip, MAX_PRIMING_POINTS,
+            self.downsample)
 
     def write_text(self, text, bias, seed, priming_text, priming_strokes,
                    priming_lengths):

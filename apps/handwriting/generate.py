@@ -47,7 +47,9 @@ class Style:
 
     Args:
         text: str, what the line says.
-        strokes: float `(T, 3)` stroke-3 in data units.
+        strokes: float `(T, 3)` stroke-3 in data units, at the data set's
+            own point rate (a run trained with `--downsample` downsamples
+            it the same way).
     """
 
     text: str
@@ -149,7 +151,9 @@ def generate(
     reads = texts if step.synthesis else [""] * batch
     if style is not None:
         primed = stroke_format.clip_offsets(stroke_format.normalize(
-            style.strokes, stats), restored.train_config.clip)
+            stroke_format.downsample(
+                style.strokes, restored.train_config.downsample),
+            stats), restored.train_config.clip)
         priming = np.repeat(primed[None].astype(np.float32), batch, axis=0)
         priming_lengths = np.full((batch,), len(primed), np.int32)
         if step.synthesis:

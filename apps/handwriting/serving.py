@@ -5,7 +5,8 @@ server needs neither Keras nor this repository:
 
 - `encode_text`: UTF-8 strings to the run's character ids, with a
   per-item error for an empty-after-limit, too long or unknown character;
-- `check_priming`: priming strokes in data units to normalised ones, with a
+- `check_priming`: priming strokes in data units to normalised ones (and
+  downsampled like the training lines, `downsample_strokes`), with a
   per-item error for NaN or infinite values and bad lengths;
 - `svg_documents`: stroke-3 points to one SVG document per item, like
   `datasets.strokes.strokes_to_svg` (absolute `M`/`L` path commands in a
@@ -86,7 +87,53 @@ def encode_text(text, alphabet: str, max_characters: int):
     return ids, lengths, error
 
 
-def check_priming(strokes, lengths, std, clip: float, max_points: int):
+def downsample_strokes(strokes, lengths, factor: int):
+    """`datasets.strokes.downsample` of each item of a padded batch.
+
+    Args:
+        strokes: float32 `(batch, P, 3)` stroke-3.
+        lengths: int32 `(batch,)`, valid points per item (in `0..P`).
+        factor: positive int; `1` returns the inputs.
+
+    Returns:
+        `(strokes, lengths)`: float32 `(batch, P, 3)` with each item's kept
+        points first and zeros after, and int32 `(batch,)`.
+    """
+    if factor == 1:
+        return strokes, lengths
+    tf = _tf()
+    batch, points = tf.shape(strokes)[0], tf.shape(strokes)[1]
+    position = tf.range(points)[None, :] + tf.zeros([batch, 1], tf.int32)
+    valid = position < lengths[:, None]
+    pen_up = strokes[..., 2] > 0.5
+    starts = tf.concat([tf.ones([batch, 1], tf.bool), pen_up[:, :-1]],
+                       1)[:, :points]  # no column for zero points
+    # Where each point's stroke starts: the smallest position of its stroke.
+    stroke = tf.cumsum(tf.cast(starts, tf.int32), axis=1) - 1
+    segment = tf.range(batch)[:, None] * points + stroke
+    first = tf.math.unsorted_segment_min(
+        tf.reshape(position, [-1]), tf.reshape(segment, [-1]),
+        batch * points)
+    within = position - tf.gather(first, segment)
+    last = tf.equal(position, lengths[:, None] - 1)
+    keep = tf.logical_and(valid, pen_up | last | tf.equal(within % factor, 0))
+    absolute = tf.cumsum(strokes[..., :2], axis=1)
+    target = tf.cumsum(tf.cast(keep, tf.int32), axis=1) - 1
+    index = tf.stack([tf.broadcast_to(tf.range(batch)[:, None],
+                                      [batch, points]), target], -1)
+    kept = tf.scatter_nd(
+        tf.boolean_mask(index, keep),
+        tf.boolean_mask(tf.concat([absolute, strokes[..., 2:]], -1), keep),
+        tf.shape(strokes))
+    new_lengths = tf.reduce_sum(tf.cast(keep, tf.int32), axis=1)
+    offsets = kept[..., :2] - tf.pad(kept[:, :-1, :2], [[0, 0], [1, 0], [0, 0]])
+    inside = tf.sequence_mask(new_lengths, points)[..., None]
+    return tf.where(inside, tf.concat([offsets, kept[..., 2:]], -1),
+                    0.0), new_lengths
+
+
+def check_priming(strokes, lengths, std, clip: float, max_points: int,
+                  downsample: int = 1):
     """Normalised priming strokes and an error per item.
 
     Args:
@@ -94,11 +141,14 @@ def check_priming(strokes, lengths, std, clip: float, max_points: int):
         lengths: int32 `(batch,)`, valid points per item.
         std: `(std_x, std_y)` of the run's `NormalizationStats`.
         clip: float, the training clip in standard deviations.
-        max_points: int, the most priming points an item may have.
+        max_points: int, the most priming points an item may have (before
+            downsampling).
+        downsample: int, the run's `--downsample`. Defaults to `1`.
 
     Returns:
         `(strokes, lengths, error)`: normalised float32 `(batch, P, 3)`
-        (zeros for failed items), int32 `(batch,)` and string `(batch,)`.
+        (zeros for failed items), int32 `(batch,)` (points after
+        downsampling) and string `(batch,)`.
     """
     tf = _tf()
     points = tf.shape(strokes)[1]
@@ -119,12 +169,13 @@ def check_priming(strokes, lengths, std, clip: float, max_points: int):
     )
     ok = tf.equal(error, "")
     keep = tf.logical_and(valid, ok[:, None])[:, :, None]
+    strokes, lengths = downsample_strokes(
+        tf.where(keep, strokes, 0.0), tf.where(ok, lengths, 0), downsample)
     scale = tf.constant([std[0], std[1], 1.0], tf.float32)
-    normal = tf.clip_by_value(
-        tf.where(keep, strokes, 0.0) / scale, -clip, clip)
+    normal = tf.clip_by_value(strokes / scale, -clip, clip)
     normal = tf.concat([normal[..., :2], tf.cast(
         normal[..., 2:] > 0.5, tf.float32)], axis=-1)
-    return normal, tf.where(ok, lengths, 0), error
+    return normal, lengths, error
 
 
 def _format(values):

@@ -99,7 +99,7 @@ def train(
     if train_lines is not None:
         train_lines = data.normalized(
             train_lines, stats, train_config.clip, train_config.max_points,
-            keep_long=not synthesis)
+            not synthesis, train_config.downsample)
 
     def make_batches(lines: StrokeLines, num_batches: int, rng):
         return data.length_sorted_batches(
@@ -109,14 +109,15 @@ def train(
         lines, rng = epoch_lines(train_config, train_lines, epoch)
         if train_lines is None:
             lines = data.normalized(lines, stats, train_config.clip,
-                                    train_config.max_points, not synthesis)
+                                    train_config.max_points, not synthesis,
+                                    train_config.downsample)
         return make_batches(lines, train_config.steps_per_epoch, rng)
 
     validation = None
     if train_config.validation_examples:
         held_out = data.normalized(
             validation_lines, stats, train_config.clip,
-            train_config.max_points, not synthesis)
+            train_config.max_points, not synthesis, train_config.downsample)
         held_out = held_out.subset(range(min(
             train_config.validation_examples, len(held_out))))
         if len(held_out):

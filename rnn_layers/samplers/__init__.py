@@ -12,6 +12,8 @@ from rnn_layers.samplers.packed_states import state_sizes
 from rnn_layers.samplers.packed_states import unpack_states
 from rnn_layers.samplers.random_sampler import RandomSampler
 from rnn_layers.samplers.recurrent_next import recurrent_next
+from rnn_layers.samplers.sample_and_rank import best_of_samples
+from rnn_layers.samplers.sample_and_rank import consensus_of_samples
 from rnn_layers.samplers.sampler import Sampler
 from rnn_layers.samplers.sampler_math import filter_logits
 from rnn_layers.samplers.serialization import deserialize
@@ -31,6 +33,8 @@ __all__ = [
     "TopKSampler",
     "TopPSampler",
     "ban_tokens",
+    "best_of_samples",
+    "consensus_of_samples",
     "deserialize",
     "filter_logits",
     "folded_step_fn",

@@ -76,9 +76,30 @@ def test_normalization_and_clipping():
     assert clipped.tolist() == [[100, -3, 0], [-100, 2, 1]]
 
 
+@pytest.mark.parametrize("factor", [2, 3])
+def test_downsample_keeps_points_in_place_and_every_lift(factor):
+    line = _random_strokes(np.random.default_rng(factor), count=40)
+    fewer = strokes.downsample(line, factor)
+    assert len(line) / factor <= len(fewer) < len(line)
+    assert fewer[:, 2].sum() == line[:, 2].sum()
+    # Each kept point is one of the line's absolute points, in order, and
+    # every stroke ends where it ended.
+    kept = strokes.to_absolute(fewer)
+    points = strokes.to_absolute(line)
+    rows = [int(np.flatnonzero(np.all(
+        np.isclose(points[:, :2], point[:2]), axis=1))[0]) for point in kept]
+    assert rows == sorted(rows) and rows[-1] == len(line) - 1
+    np.testing.assert_array_equal(np.flatnonzero(points[:, 2]),
+                                  [r for r in rows if points[r, 2]])
+    np.testing.assert_array_equal(strokes.downsample(line, 1), line)
+    assert strokes.downsample(np.zeros((0, 3)), 2).shape == (0, 3)
+
+
 def test_bad_inputs_name_the_argument(tmp_path):
     with pytest.raises(ValueError, match=r"shape \(4,\)"):
         strokes.to_absolute(np.zeros(4))
+    with pytest.raises(ValueError, match="factor=0"):
+        strokes.downsample(np.zeros((1, 3)), 0)
     with pytest.raises(ValueError, match="limit=0"):
         strokes.clip_offsets(np.zeros((1, 3)), 0)
     with pytest.raises(ValueError, match="std="):

@@ -39,14 +39,21 @@ def test_overfit_chinese_model_answers_its_pairs_exactly(
     assert bot.reply(["你好吗？"])  # a context of one turn it never saw
 
 
-def test_beam_log_probability_is_at_least_greedy():
+def untrained_bot():
+    """`(texts, tokenizer, model, train_config)` of a tiny untrained bot,
+    built under the test's seed."""
     texts = ["a b c d", "b c a", "d d a b", "c"]
     tokenizer = build_tokenizer(texts, "word",
                                 special_tokens=data.SPECIAL_TOKENS)
     model = build_model(ModelConfig(embedding_dim=4, encoder_units=3,
                                     units=6, dropout=0.0),
                         tokenizer.vocabulary_size)
-    train_config = TrainConfig(max_context_tokens=8, max_reply_tokens=5)
+    return texts, tokenizer, model, TrainConfig(max_context_tokens=8,
+                                                max_reply_tokens=5)
+
+
+def test_beam_log_probability_is_at_least_greedy():
+    texts, tokenizer, model, train_config = untrained_bot()
     scores = {}
     for num_beams in (1, 2, 4):
         bot = Responder(model, tokenizer, train_config, DecodingConfig(
@@ -55,6 +62,30 @@ def test_beam_log_probability_is_at_least_greedy():
     assert np.all(scores[2] >= scores[1] - 1e-5)
     assert np.all(scores[4] >= scores[2] - 1e-5)
     assert np.any(scores[4] > scores[1] + 1e-3)  # the search found better
+
+
+def test_best_of_samples_answers_the_likeliest_of_its_draws():
+    texts, tokenizer, model, train_config = untrained_bot()
+
+    def sampled(seed, num_samples):
+        bot = Responder(model, tokenizer, train_config, DecodingConfig(
+            sampling="top_p", top_p=1.0, num_samples=num_samples,
+            length_penalty=0.0), seed=seed)
+        return bot.reply_ids(texts, return_scores=True)
+
+    best, best_scores = sampled(1, 4)  # sample i from seed 1 * 4 + i
+    singles = [sampled(seed, 1) for seed in range(4, 8)]
+    scores = np.stack([s for _, s in singles])  # (4, batch)
+    np.testing.assert_allclose(best_scores, scores.max(axis=0), rtol=1e-5)
+    for row, pick in enumerate(scores.argmax(axis=0)):
+        np.testing.assert_array_equal(best[row], singles[pick][0][row])
+    assert not all(np.array_equal(singles[0][0], s[0]) for s in singles[1:])
+    consensus = Responder(model, tokenizer, train_config, DecodingConfig(
+        sampling="top_p", top_p=1.0, num_samples=4, ranking="consensus"),
+        seed=1).reply_ids(texts)
+    for row in range(len(texts)):
+        assert any(np.array_equal(consensus[row], single[0][row])
+                   for single in singles)
 
 
 def test_sampler_of_each_decoding_config():
@@ -71,6 +102,8 @@ def test_sampler_of_each_decoding_config():
 @pytest.mark.parametrize("field, value, message", [
     ("sampling", "topk", "sampling='topk'"),
     ("num_beams", 0, "num_beams=0"),
+    ("num_samples", 0, "num_samples=0"),
+    ("ranking", "bleu", "ranking='bleu'"),
     ("top_p", 1.5, "top_p=1.5"),
     ("temperature", 0.0, "temperature=0.0"),
 ])

@@ -117,6 +117,25 @@ def test_generate_exposes_beams_and_sampling(english):
         serve(loaded, ["Hello"] * (export.MAX_MESSAGES + 1))
 
 
+@pytest.mark.parametrize("ranking", ["log_prob", "consensus"])
+def test_served_best_of_samples_equals_the_python_responder(
+        english_run, tmp_path_factory, ranking):
+    import tensorflow as tf
+
+    restored = restore(APP, english_run.run_dir)
+    decoding = DecodingConfig(sampling="top_p", temperature=5.0,
+                              num_samples=3, length_penalty=1.0,
+                              ranking=ranking)
+    folder = tmp_path_factory.mktemp("chatbot_best_of")
+    path = export.export_restored(restored, str(folder), decoding=decoding,
+                                  max_beams=1)
+    messages = ["Hello", "What is your name?", "Tell me a joke"]
+    replies, _ = serve(tf.saved_model.load(str(path)), messages)
+    python = Responder(restored.model, restored.assets["tokenizer"],
+                       restored.train_config, decoding).reply(messages)
+    assert replies == python
+
+
 @pytest.mark.large
 def test_chinese_export_answers_in_characters(chinese_run, tmp_path_factory):
     loaded, _ = load(chinese_run, tmp_path_factory)

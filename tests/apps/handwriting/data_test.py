@@ -56,6 +56,21 @@ def test_normalized_clips_and_bounds_lengths():
     assert [len(s) for s in cut.strokes] == [3, 5]
 
 
+def test_downsampling_comes_before_the_length_bound_and_the_stats(tmp_path):
+    stats = stroke_format.NormalizationStats((1.0, 1.0))
+    lines = _lines([9, 12])  # one stroke each: 5 and 6 points kept
+    kept = data.normalized(lines, stats, 10.0, max_points=5,
+                           keep_long=False, downsample=2)
+    assert kept.ids == ["l-0"] and len(kept.strokes[0]) == 5
+    np.testing.assert_allclose(kept.strokes[0][1:, :2], [[2, -2]] * 4)
+    config = tiny_train_config(tmp_path, dataset="iam_ondb", downsample=2)
+    assets = data.prepare_assets(tmp_path, config, lines, lines)
+    expected = stroke_format.normalization_stats(
+        data.downsampled(lines, 2).strokes)
+    assert assets["stats"] == expected != stroke_format.normalization_stats(
+        lines.strokes)
+
+
 def test_encode_texts_rejects_unknown_and_long_texts():
     assert data.encode_texts(["ba"], "ab", 2).tolist() == [[2, 1]]
     with pytest.raises(ValueError, match="outside the model's alphabet"):
