@@ -316,9 +316,7 @@ class Responder:
         self.tokenizer = tokenizer
         self.train_config = train_config
         self.seed = seed
-        self.num_samples = config.num_samples
-        self.length_penalty = config.length_penalty
-        self.ranking = config.ranking
+        self.config = config
         self.encoder = encoder_model(model)
         self.decoder = make_decoder(
             model, tokenizer, make_sampler(config),
@@ -345,9 +343,9 @@ class Responder:
         result = decode(self.encoder, self.decoder,
                         self.context_ids(messages), seed=self.seed,
                         return_scores=return_scores,
-                        num_samples=self.num_samples,
-                        length_penalty=self.length_penalty,
-                        ranking=self.ranking)
+                        num_samples=self.config.num_samples,
+                        length_penalty=self.config.length_penalty,
+                        ranking=self.config.ranking)
         return keras.tree.map_structure(ops.convert_to_numpy, result)
 
     def reply(self, messages: list[str | bytes]) -> list[str]:

@@ -6,6 +6,16 @@ from keras import ops
 from rnn_layers.samplers.sampler_math import gnmt_length_penalty
 
 
+def _take_best(tokens, scores, ranks):
+    """The sample of highest `ranks` `(N, batch)` in each row, and its score.
+    """
+    pick = ops.one_hot(ops.argmax(ranks, axis=0), ops.shape(ranks)[0],
+                       axis=0)  # (N, batch)
+    chosen = ops.sum(ops.cast(tokens, "int32") * ops.cast(
+        pick[..., None], "int32"), axis=0)
+    return chosen, ops.sum(ops.cast(scores, "float32") * pick, axis=0)
+
+
 def best_of_samples(tokens, scores, pad_token_id=0, length_penalty=0.0):
     """Picks, per row, the sampled sequence with the best penalised score.
 
@@ -45,12 +55,8 @@ def best_of_samples(tokens, scores, pad_token_id=0, length_penalty=0.0):
     scores = ops.cast(scores, "float32")
     lengths = ops.sum(ops.cast(ops.not_equal(tokens, pad_token_id), "int32"),
                       axis=-1)  # (num_samples, batch)
-    ranked = scores / gnmt_length_penalty(lengths, length_penalty)
-    best = ops.argmax(ranked, axis=0)  # (batch,)
-    pick = ops.one_hot(best, ops.shape(scores)[0], axis=0)  # (N, batch)
-    chosen = ops.sum(ops.cast(tokens, "int32") * ops.cast(
-        pick[..., None], "int32"), axis=0)
-    return chosen, ops.sum(scores * pick, axis=0)
+    return _take_best(tokens, scores, scores / gnmt_length_penalty(
+        lengths, length_penalty))
 
 
 def _bigram_bleu(tokens, valid):
@@ -124,7 +130,4 @@ def consensus_of_samples(tokens, scores, ignored_token_ids=(0,)):
     num_samples = ops.shape(tokens)[0]
     others = 1.0 - ops.eye(num_samples)[:, :, None]
     expected = ops.sum(similarity * others, axis=1)  # (N, B)
-    best = ops.argmax(expected, axis=0)  # (batch,)
-    pick = ops.one_hot(best, num_samples, axis=0)  # (N, batch)
-    chosen = ops.sum(tokens * ops.cast(pick[..., None], "int32"), axis=0)
-    return chosen, ops.sum(ops.cast(scores, "float32") * pick, axis=0)
+    return _take_best(tokens, scores, expected)
