@@ -10,13 +10,24 @@ against beam.
   the corpus's, tokenized by sacrebleu's `13a` (`zh` for a character-level,
   Chinese run), on a 0-1 scale.
 - sentence BLEU-1 and BLEU-2 (`sentence_bleu_1`, `sentence_bleu_2`): the
-  figures the DailyDialog literature quotes (PLATO, Bao et al. 2020, and
-  the Seq2Seq baseline beside it): NLTK's sentence BLEU with weights
+  formula the DailyDialog literature uses (PLATO, Bao et al. 2020, and the
+  Seq2Seq baseline beside it): NLTK's sentence BLEU with weights
   `(1, 0, 0, 0)` and `(0.5, 0.5, 0, 0)` and smoothing method 7, averaged
-  over the replies, on lowercased tokens of the same tokenizer. Smoothing
-  and averaging make them much higher than corpus BLEU; a short exact
-  match even scores above 1 (method 7 includes method 5, which averages
-  each n-gram order's matches with its neighbours').
+  over the replies, on lowercased tokens of the same tokenizer, with the
+  installed NLTK. Smoothing and averaging make them much higher than
+  corpus BLEU; a short exact match even scores above 1 (method 7 includes
+  method 5, which averages each n-gram order's matches with its
+  neighbours').
+- `nltk34_bleu_1` and `nltk34_bleu_2`: the same with NLTK 3.4's method 7,
+  the version PLATO's code pins (`nltk == 3.4` in its `requirement.txt`),
+  so the figures comparable with its table. NLTK 3.4's method 4 gives an
+  order with no match the precision `1 / (i + 5 / ln(length))` (`i`
+  counting orders from 0); NLTK 3.10's gives
+  `ln(length) / (10 * 2^j * n-grams)` (`j` counting the unmatched orders
+  from 0), far less. Method 5 averages the trigram's precision into the
+  bigram's, so NLTK 3.4 scores BLEU-2 much higher (0.341 against 0.221
+  for the README's beam-4 replies), and a one-token reply 0 (NLTK 3.4
+  divides by `ln(1)`, and PLATO's code scores the error 0).
 - distinct-1 and distinct-2 (Li et al. 2016): distinct n-grams over all
   n-grams of those replies, same tokenization.
 
@@ -77,9 +88,40 @@ def bleu(replies: list[str], references: list[str], order: int,
     return metric.corpus_score(replies, [references]).score / 100
 
 
+def nltk34_smoothing(p_n, references, hypothesis, hyp_len=None, *args,
+                     **kwargs):
+    """NLTK 3.4's smoothing method 7 (see the module docstring).
+
+    A `smoothing_function` for `nltk.translate.bleu_score.sentence_bleu`:
+    NLTK 3.4's method 4 (an order `i`, from 0, without a match gets the
+    precision `1 / (i + 5 / ln(hyp_len))`), then the installed NLTK's
+    method 5, which NLTK has not changed since.
+
+    Raises:
+        ZeroDivisionError: for a one-token hypothesis with an unmatched
+            order, as NLTK 3.4 does (`sentence_bleu` scores it `0`).
+    """
+    from nltk.translate.bleu_score import SmoothingFunction
+
+    hyp_len = hyp_len or len(hypothesis)
+    smoothed = [1 / (order + 5 / math.log(hyp_len))
+                if precision.numerator == 0 else precision
+                for order, precision in enumerate(p_n)]
+    return SmoothingFunction().method5(smoothed, references, hypothesis,
+                                       hyp_len)
+
+
 def sentence_bleu(replies: list[str], references: list[str], order: int,
-                  level: str) -> float:
+                  level: str, nltk34: bool = False) -> float:
     """Mean smoothed sentence BLEU-`order` (see the module docstring).
+
+    Args:
+        replies: the decoded replies.
+        references: the corpus's replies, one per reply.
+        order: `1` or `2`.
+        level: the run's tokenizer level (`"char"` scores Chinese).
+        nltk34: bool, smooth as NLTK 3.4 did (`nltk34_smoothing`) rather
+            than as the installed NLTK does. Defaults to `False`.
 
     Example:
 
@@ -92,14 +134,17 @@ def sentence_bleu(replies: list[str], references: list[str], order: int,
 
     tokenize = bleu_tokenize(level)
     weights = (1.0, 0, 0, 0) if order == 1 else (0.5, 0.5, 0, 0)
-    smoothing = SmoothingFunction().method7
+    smoothing = nltk34_smoothing if nltk34 else SmoothingFunction().method7
     scores = []
     for reply, reference in zip(replies, references):
         hypothesis = tokenize(reply.lower()).split()
         truth = tokenize(reference.lower()).split()
-        scores.append(nltk_bleu([truth], hypothesis, weights,
-                                smoothing_function=smoothing)
-                      if hypothesis and truth else 0.0)
+        try:
+            scores.append(nltk_bleu([truth], hypothesis, weights,
+                                    smoothing_function=smoothing)
+                          if hypothesis and truth else 0.0)
+        except ZeroDivisionError:
+            scores.append(0.0)
     return float(np.mean(scores)) if scores else 0.0
 
 
@@ -153,6 +198,8 @@ def score_replies(name: str, replies: list[str], references: list[str],
         "bleu_2": bleu(replies, references, 2, level),
         "sentence_bleu_1": sentence_bleu(replies, references, 1, level),
         "sentence_bleu_2": sentence_bleu(replies, references, 2, level),
+        "nltk34_bleu_1": sentence_bleu(replies, references, 1, level, True),
+        "nltk34_bleu_2": sentence_bleu(replies, references, 2, level, True),
         "distinct_1": distinct(replies, 1, level),
         "distinct_2": distinct(replies, 2, level),
         "mean_length": float(np.mean(lengths)) if lengths else 0.0,
@@ -221,7 +268,8 @@ def evaluate(run_dir: str, split: str, num_examples: int,
     reference = score_replies("reference", references, references,
                               tokenizer.level)
     rows.append({**reference, **{key: np.nan for key in (
-        "bleu_1", "bleu_2", "sentence_bleu_1", "sentence_bleu_2")}})
+        "bleu_1", "bleu_2", "sentence_bleu_1", "sentence_bleu_2",
+        "nltk34_bleu_1", "nltk34_bleu_2")}})
     table = pandas.DataFrame(rows)
     table.insert(1, "perplexity", [ppl] * (len(rows) - 1) + [np.nan])
     table["examples"] = len(chosen)
