@@ -140,11 +140,12 @@ def sentence_bleu(replies: list[str], references: list[str], order: int,
         hypothesis = tokenize(reply.lower()).split()
         truth = tokenize(reference.lower()).split()
         try:
-            scores.append(nltk_bleu([truth], hypothesis, weights,
-                                    smoothing_function=smoothing)
-                          if hypothesis and truth else 0.0)
-        except ZeroDivisionError:
-            scores.append(0.0)
+            score = (nltk_bleu([truth], hypothesis, weights,
+                               smoothing_function=smoothing)
+                     if hypothesis and truth else 0.0)
+        except ZeroDivisionError:  # NLTK 3.4's smoothing of one token
+            score = 0.0
+        scores.append(score)
     return float(np.mean(scores)) if scores else 0.0
 
 
